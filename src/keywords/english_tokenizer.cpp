@@ -17,6 +17,7 @@ namespace lincir::detail {
 namespace {
 
 using U32 = std::u32string;
+using U32View = std::u32string_view;
 
 // ---- character classes ------------------------------------------------------------------------
 
@@ -189,19 +190,29 @@ const std::unordered_map<U32, Pieces>& exceptions() {
   return m;
 }
 
-const Pieces* special(const U32& s) {
-  auto it = exceptions().find(s);
+size_t longest_exception() {
+  static const size_t n = [] {
+    size_t m = 0;
+    for (const auto& kv : exceptions()) m = std::max(m, kv.first.size());
+    return m;
+  }();
+  return n;
+}
+
+const Pieces* special(U32View s) {
+  if (s.empty() || s.size() > longest_exception()) return nullptr;  // no copy of long chunks
+  auto it = exceptions().find(U32(s));
   return it == exceptions().end() ? nullptr : &it->second;
 }
 
 // ---- affixes ----------------------------------------------------------------------------------
 
-bool starts_with_at(const U32& s, size_t pos, const U32& p) {
+bool starts_with_at(U32View s, size_t pos, const U32& p) {
   return s.size() >= pos + p.size() && s.compare(pos, p.size(), p) == 0;
 }
 
 // Length of the prefix of `s` (0 if none).
-size_t find_prefix(const U32& s) {
+size_t find_prefix(U32View s) {
   if (s.empty()) return 0;
   const char32_t c = s[0];
   if (c == U'§' || c == U'%' || c == U'=' || c == U'—' || c == U'–') return 1;
@@ -219,7 +230,7 @@ size_t find_prefix(const U32& s) {
 }
 
 // Does a suffix alternative match s[pos:] exactly (to the end)?
-bool suffix_at(const U32& s, size_t pos) {
+bool suffix_at(U32View s, size_t pos) {
   const size_t rest = s.size() - pos;
   const char32_t c = s[pos];
   const char32_t prev = pos > 0 ? s[pos - 1] : 0;
@@ -255,9 +266,15 @@ bool suffix_at(const U32& s, size_t pos) {
 }
 
 // Length of the suffix of `s`: the match that starts leftmost, as Python's re.search finds it.
-size_t find_suffix(const U32& s) {
-  for (size_t pos = 0; pos < s.size(); ++pos)
-    if (suffix_at(s, pos)) return s.size() - pos;
+// Only a trailing run of dots or the last few characters can match, so only those starts are
+// tried (linear time on long chunks).
+size_t find_suffix(U32View s) {
+  const size_t n = s.size();
+  size_t dots = 0;
+  while (dots < n && s[n - 1 - dots] == U'.') ++dots;
+  if (dots > 5) return dots;  // an ellipsis that starts before every other candidate
+  for (size_t k = std::min<size_t>(n, 5); k >= 1; --k)
+    if (suffix_at(s, n - k)) return k;
   return 0;
 }
 
@@ -268,7 +285,7 @@ const std::vector<U32>& hyphens() {
 
 // Infix match starting at `pos` (length, or 0). Mirrors the alternatives of spaCy's English
 // infixes in order.
-size_t infix_at(const U32& s, size_t pos) {
+size_t infix_at(U32View s, size_t pos) {
   const char32_t c = s[pos];
   const char32_t prev = pos > 0 ? s[pos - 1] : 0;
   auto next_is = [&](size_t len, auto pred) {
@@ -297,7 +314,7 @@ size_t infix_at(const U32& s, size_t pos) {
   return 0;
 }
 
-bool is_url_like(const U32& s) {
+bool is_url_like(U32View s) {
   return starts_with_at(s, 0, U"http://") || starts_with_at(s, 0, U"https://") ||
          starts_with_at(s, 0, U"www.");
 }
@@ -318,11 +335,12 @@ void split_chunk(const U32& s, std::vector<Piece>& out) {
   }
   std::vector<Piece> prefixes, suffixes;
   size_t b = 0, e = s.size();
-  auto sub = [&](size_t x, size_t y) { return s.substr(x, y - x); };
+  const U32View sv(s);
+  auto sub = [&](size_t x, size_t y) { return sv.substr(x, y - x); };
   size_t last = SIZE_MAX;
   bool stop_special = false;
   while (b < e && e - b != last) {
-    const U32 cur = sub(b, e);
+    const U32View cur = sub(b, e);
     if (is_url_like(cur)) break;
     if (special(cur)) {
       stop_special = true;
@@ -362,7 +380,7 @@ void split_chunk(const U32& s, std::vector<Piece>& out) {
   }
   out.insert(out.end(), prefixes.begin(), prefixes.end());
   if (b < e) {
-    const U32 mid = sub(b, e);
+    const U32View mid = sub(b, e);
     if (const Pieces* sp = stop_special ? special(mid) : nullptr) {
       size_t p = b;
       for (const auto& x : *sp) {

@@ -11,201 +11,10 @@
 #include <cstring>
 
 #include "keywords/function_words.hpp"
+#include "keywords/word_analysis.hpp"
 
 namespace lincir::detail {
 namespace {
-
-struct Analysis {
-  bool known = false;     // found in the lexicon (directly or by inflection)
-  bool noun = false;      // the form is a noun lemma
-  bool noun_pl = false;   // the form is a plural of a noun lemma
-  bool v_base = false, v_s = false, v_ing = false, v_ed = false;
-  bool v_ed_irregular = false;  // past form from WordNet's exception list or same-form list
-  bool adj = false;
-  bool adv = false;
-  uint32_t cn = 0, cv = 0, ca = 0, cr = 0;  // SemCor counts of the lemmas
-  bool surface_noun = false;  // the form itself is a noun lemma ("painting")
-  bool surface_adj = false;   // the form itself is an adjective lemma ("sleeping")
-  std::string noun_lemma;
-  std::vector<std::string> noun_lemmas;  // every noun lemma the form may come from
-  bool guessed = false;  // unknown word, classes guessed from its suffix
-
-  bool verb() const { return v_base || v_s || v_ing || v_ed; }
-  bool nominal() const { return noun || noun_pl || adj; }
-  bool participle() const { return v_ing || v_ed; }
-};
-
-bool ends_with(const std::string& s, const char* suf) {
-  const size_t n = std::strlen(suf);
-  return s.size() >= n && s.compare(s.size() - n, n, suf) == 0;
-}
-bool is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
-
-// Past participles identical to the base form (WordNet lists only forms that differ).
-bool same_form_past(const std::string& w) {
-  static const char* const k[] = {"set", "cut", "put", "hit", "let", "shut", "spread", "cast",
-                                  "cost", "hurt", "read", "quit", "split", "bet", "burst",
-                                  "broadcast", "upset", "shed", "thrust", "bid", "fit", "rid"};
-  for (const char* x : k)
-    if (w == x) return true;
-  return false;
-}
-
-class Analyzer {
- public:
-  explicit Analyzer(const Lexicon& lex) : lex_(lex) {}
-
-  Analysis analyze(const std::string& w) const {
-    Analysis a;
-    if (const LemmaInfo* li = lex_.find(w)) {
-      a.known = true;
-      if (li->classes & kNoun) {
-        a.noun = a.surface_noun = true;
-        a.cn = std::max(a.cn, li->count[0]);
-        a.noun_lemma = w;
-        a.noun_lemmas.push_back(w);
-      }
-      if (li->classes & kVerb) {
-        a.v_base = true;
-        a.cv = std::max(a.cv, li->count[1]);
-        if (same_form_past(w)) a.v_ed = a.v_ed_irregular = true;
-      }
-      if (li->classes & kAdj) {
-        a.adj = a.surface_adj = true;
-        a.ca = std::max(a.ca, li->count[2]);
-      }
-      if (li->classes & kAdv) {
-        a.adv = true;
-        a.cr = std::max(a.cr, li->count[3]);
-      }
-    }
-    if (const auto* irr = lex_.irregular(w)) {
-      for (const auto& x : *irr) {
-        if (x.lemma == w) continue;  // WordNet lists a few forms as their own inflection
-        const LemmaInfo* li = lex_.find(x.lemma);
-        const uint32_t c = li ? li->count[x.cls == kNoun ? 0 : x.cls == kVerb ? 1 : x.cls == kAdj ? 2 : 3] : 0;
-        a.known = true;
-        if (x.cls == kNoun) {
-          a.noun_pl = true;
-          a.cn = std::max(a.cn, c);
-          if (a.noun_lemma.empty()) a.noun_lemma = x.lemma;
-          a.noun_lemmas.push_back(x.lemma);
-        } else if (x.cls == kVerb) {
-          if (ends_with(w, "ing")) {
-            a.v_ing = true;
-          } else if (w == x.lemma + "s" || w == x.lemma + "es") {
-            a.v_s = true;
-          } else {
-            a.v_ed = a.v_ed_irregular = true;
-          }
-          a.cv = std::max(a.cv, c);
-        } else if (x.cls == kAdj) {
-          a.adj = true;
-          a.ca = std::max(a.ca, c);
-        } else {
-          a.adv = true;
-          a.cr = std::max(a.cr, c);
-        }
-      }
-    }
-    inflections(w, a);
-    if (!a.known) guess(w, a);
-    return a;
-  }
-
- private:
-  const LemmaInfo* has(const std::string& lemma, WordClass c) const {
-    const LemmaInfo* li = lex_.find(lemma);
-    return (li && (li->classes & c)) ? li : nullptr;
-  }
-
-  // Regular English inflections (WordNet's morphy rules plus consonant doubling).
-  void inflections(const std::string& w, Analysis& a) const {
-    const size_t n = w.size();
-    if (n >= 3 && w.back() == 's' && w[n - 2] != 's' && w[n - 2] != '\'') {
-      std::vector<std::string> stems = {w.substr(0, n - 1)};
-      if (ends_with(w, "es")) stems.push_back(w.substr(0, n - 2));
-      if (ends_with(w, "ies")) stems.push_back(w.substr(0, n - 3) + "y");
-      for (const auto& s : stems) {
-        if (const LemmaInfo* li = has(s, kNoun)) {
-          a.known = a.noun_pl = true;
-          a.cn = std::max(a.cn, li->count[0]);
-          if (a.noun_lemma.empty()) a.noun_lemma = s;
-          a.noun_lemmas.push_back(s);
-        }
-        if (const LemmaInfo* li = has(s, kVerb)) {
-          a.known = a.v_s = true;
-          a.cv = std::max(a.cv, li->count[1]);
-        }
-      }
-    }
-    if (n >= 5 && ends_with(w, "men")) {
-      const std::string s = w.substr(0, n - 3) + "man";
-      if (const LemmaInfo* li = has(s, kNoun)) {
-        a.known = a.noun_pl = true;
-        a.cn = std::max(a.cn, li->count[0]);
-        if (a.noun_lemma.empty()) a.noun_lemma = s;
-        a.noun_lemmas.push_back(s);
-      }
-    }
-    auto verb_stems = [&](const std::string& stem, bool e_form) {
-      std::vector<std::string> s = {stem, stem + "e"};
-      if (e_form && !stem.empty() && stem.back() == 'i') s.push_back(stem.substr(0, stem.size() - 1) + "y");
-      const size_t m = stem.size();
-      if (m >= 3 && stem[m - 1] == stem[m - 2] && !is_vowel(stem[m - 1]))
-        s.push_back(stem.substr(0, m - 1));
-      return s;
-    };
-    if (n >= 5 && ends_with(w, "ing")) {
-      for (const auto& s : verb_stems(w.substr(0, n - 3), false))
-        if (const LemmaInfo* li = has(s, kVerb)) {
-          a.known = a.v_ing = true;
-          a.cv = std::max(a.cv, li->count[1]);
-        }
-    }
-    if (n >= 4 && ends_with(w, "ed")) {
-      for (const auto& s : verb_stems(w.substr(0, n - 2), true))
-        if (const LemmaInfo* li = has(s, kVerb)) {
-          a.known = a.v_ed = true;
-          a.cv = std::max(a.cv, li->count[1]);
-        }
-    }
-    for (const char* suf : {"er", "est"}) {
-      const size_t k = std::strlen(suf);
-      if (n >= k + 3 && ends_with(w, suf)) {
-        for (const auto& s : verb_stems(w.substr(0, n - k), true))
-          if (const LemmaInfo* li = has(s, kAdj)) {
-            a.known = a.adj = true;
-            a.ca = std::max(a.ca, li->count[2]);
-          }
-      }
-    }
-  }
-
-  static void guess(const std::string& w, Analysis& a) {
-    a.guessed = true;
-    const size_t n = w.size();
-    if (n >= 5 && ends_with(w, "ly")) {
-      a.adv = true;
-    } else if (n >= 6 && ends_with(w, "ing")) {
-      a.v_ing = true;
-      a.noun = true;
-    } else if (n >= 5 && ends_with(w, "ed")) {
-      a.v_ed = true;
-      a.adj = true;
-    } else if (n >= 4 && w.back() == 's' && w[n - 2] != 's' && w[n - 2] != 'u' && w[n - 2] != 'i') {
-      a.noun_pl = true;
-    } else {
-      static const char* const adj_suffixes[] = {"ous", "ful", "ive", "able", "ible", "ical",
-                                                 "ish", "less", "esque", "ic", "ian", "ese"};
-      for (const char* s : adj_suffixes)
-        if (n >= std::strlen(s) + 3 && ends_with(w, s)) a.adj = true;
-      if (!a.adj) a.noun = true;
-    }
-  }
-
-  const Lexicon& lex_;
-};
 
 struct Tok {
   std::string w;
@@ -218,14 +27,20 @@ struct Tok {
   bool plural = false;  // a plural (or coordinated) nominal: for subject-verb agreement
 };
 
+// ASCII tests, independent of the C locale the host application may have set.
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_alnum(unsigned char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 bool has_alnum(const std::string& w) {
   for (unsigned char c : w)
-    if (std::isalnum(c) || c >= 0x80) return true;
+    if (is_alnum(c) || c >= 0x80) return true;
   return false;
 }
 bool has_digit(const std::string& w) {
   for (unsigned char c : w)
-    if (std::isdigit(c)) return true;
+    if (is_digit(c)) return true;
   return false;
 }
 
@@ -233,14 +48,14 @@ bool has_digit(const std::string& w) {
 Pos number_like(const std::string& w) {
   bool all_num = true;
   for (unsigned char c : w)
-    if (!(std::isdigit(c) || c == ',' || c == '.')) all_num = false;
+    if (!(is_digit(c) || c == ',' || c == '.')) all_num = false;
   if (all_num) return Pos::NUM;
   if (ends_with(w, "st") || ends_with(w, "nd") || ends_with(w, "rd") || ends_with(w, "th")) {
     bool digits = true;
-    for (size_t i = 0; i + 2 < w.size(); ++i) digits = digits && std::isdigit(static_cast<unsigned char>(w[i]));
+    for (size_t i = 0; i + 2 < w.size(); ++i) digits = digits && is_digit(static_cast<unsigned char>(w[i]));
     if (digits) return Pos::ADJ;
   }
-  if (w.size() >= 2 && w.back() == 'd' && std::isdigit(static_cast<unsigned char>(w[w.size() - 2])))
+  if (w.size() >= 2 && w.back() == 'd' && is_digit(static_cast<unsigned char>(w[w.size() - 2])))
     return Pos::ADJ;  // "3d"
   return Pos::NOUN;   // "1950s", "4k", "mp3"
 }
@@ -281,7 +96,7 @@ bool looks_plural(const Tok& t) { return t.a.noun_pl && !t.a.noun; }
 class Tagger {
  public:
   Tagger(const Lexicon& lex, const std::vector<std::string>& words, const std::vector<bool>& space)
-      : lex_(lex), an_(lex) {
+      : lex_(lex) {
     t_.resize(words.size());
     for (size_t i = 0; i < words.size(); ++i) {
       t_[i].w = words[i];
@@ -327,14 +142,14 @@ class Tagger {
     t.fw = function_word(t.w);
     if (t.fw != FunctionWord::none) {
       t.init = function_word_pos(t.fw);
-      t.a = an_.analyze(t.w);
+      t.a = analyze_word(lex_, t.w);
       return;
     }
     if (has_digit(t.w)) {
       t.init = number_like(t.w);
       return;
     }
-    t.a = an_.analyze(t.w);
+    t.a = analyze_word(lex_, t.w);
     const Analysis& a = t.a;
     if (a.adv && !a.nominal() && !a.verb())
       t.init = Pos::ADV;
@@ -380,7 +195,8 @@ class Tagger {
     for (int hops = 0; hops < 4; ++hops) {
       if (t_[j].plural) return true;
       size_t k = j;
-      while (k > 0 && (t_[k - 1].tag == Pos::NOUN || t_[k - 1].tag == Pos::PROPN ||
+      // Bounded: noun phrases are short, and an unbounded walk would be quadratic on junk input.
+      while (k > 0 && j - k < 16 && (t_[k - 1].tag == Pos::NOUN || t_[k - 1].tag == Pos::PROPN ||
                        t_[k - 1].tag == Pos::ADJ || t_[k - 1].tag == Pos::DET ||
                        t_[k - 1].tag == Pos::NUM))
         --k;
@@ -600,7 +416,6 @@ class Tagger {
   }
 
   const Lexicon& lex_;
-  Analyzer an_;
   std::vector<Tok> t_;
 };
 

@@ -218,3 +218,39 @@ TEST(KeywordExtractor, ConcurrentUseGivesTheSameSpans) {
 }
 
 }  // namespace
+
+namespace {
+
+// Junk and very long input: no crash, no exception, offsets stay valid, and the work stays
+// linear (these inputs took minutes with quadratic affix handling).
+TEST(KeywordExtractor, SurvivesLongAndRandomInput) {
+  const auto& ex = extractor();
+  EXPECT_EQ(lincir::tokenize_english(std::string(100000, '!')).size(), 100000u);
+  EXPECT_EQ(lincir::tokenize_english(std::string(50000, '.')).size(), 1u);
+  EXPECT_EQ(lincir::tokenize_english("(" + std::string(100000, 'a') + ")").size(), 3u);
+  std::string shows;
+  for (int i = 0; i < 20000; ++i) shows += "the show ";
+  const auto spans = ex.extract(shows);
+  EXPECT_EQ(spans.size(), 1u);  // one long noun run, as the span rule says
+
+  std::mt19937_64 rng(2024);
+  for (int n = 0; n < 2000; ++n) {
+    std::string s(rng() % 40, ' ');
+    for (auto& c : s) {
+      const uint64_t r = rng() % 10;
+      c = r < 5 ? static_cast<char>('a' + rng() % 26)
+                : r < 7 ? " -'.,$&/"[rng() % 8] : static_cast<char>(rng() % 256);
+    }
+    const std::string lower = lincir::normalize_caption(s);
+    const auto sp = ex.extract_normalized(lower);
+    for (const auto& x : sp) {
+      ASSERT_LT(x.begin, x.end);
+      ASSERT_LE(x.end, lower.size());
+    }
+    const auto m = lincir::mask_or_fallback(lower, sp, rng);
+    EXPECT_GE(m.placeholders, 1u);
+    EXPECT_NE(m.text.find('$'), std::string::npos);
+  }
+}
+
+}  // namespace
