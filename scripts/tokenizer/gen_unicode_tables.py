@@ -213,7 +213,6 @@ w("")
 w("// ftfy's regular expressions translated to ICU syntax. Byte patterns are applied to text whose")
 w("// code points U+0000..U+00FF stand for the bytes.")
 for name, rx in [
-    ("kBadnessPattern", ftfy.badness.BADNESS_RE),
     ("kUtf8DetectorPattern", cd.UTF8_DETECTOR_RE),
     ("kAlteredUtf8Pattern", cd.ALTERED_UTF8_RE),
     ("kLossyUtf8Pattern", cd.LOSSY_UTF8_RE),
@@ -224,6 +223,86 @@ for name, rx in [
     for i in range(0, len(p), 90):
         w("    %s" % cstr(p[i:i + 90]))
     w("    ;")
+w("")
+
+# ---- BADNESS_RE as alternatives of single-character classes ----------------------------------
+# is_bad() runs on every non-ASCII line, so instead of a general regex engine the C++ side gets
+# the pattern's structure: 37 alternatives, each a sequence of character classes (one of them
+# optional, one anchored at the start of the text).
+classes, class_index, elements, alternatives = [], {}, [], []
+
+
+def class_of(op, av):
+    ranges, flags = [], 0
+    if op == C.LITERAL:
+        ranges = [(av, av)]
+    elif op == C.ANY:
+        ranges, flags = [(10, 10)], 1
+    elif op == C.IN:
+        for iop, iav in av:
+            if iop == C.NEGATE:
+                flags |= 1
+            elif iop == C.LITERAL:
+                ranges.append((iav, iav))
+            elif iop == C.RANGE:
+                ranges.append(iav)
+            elif iop == C.CATEGORY and iav in (C.CATEGORY_SPACE, C.CATEGORY_UNI_SPACE):
+                flags |= 2
+            elif iop == C.CATEGORY and iav in (C.CATEGORY_WORD, C.CATEGORY_UNI_WORD):
+                flags |= 4
+            else:
+                raise ValueError((iop, iav))
+    else:
+        raise ValueError(op)
+    merged = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    key = (tuple(merged), flags)
+    if key not in class_index:
+        class_index[key] = len(classes)
+        classes.append(key)
+    return class_index[key]
+
+
+tree = P.parse(ftfy.badness.BADNESS_RE.pattern, ftfy.badness.BADNESS_RE.flags).data
+assert len(tree) == 1 and tree[0][0] == C.BRANCH
+for alt in tree[0][1][1]:
+    first, anchored = len(elements), 0
+    for k, (op, av) in enumerate(alt.data):
+        if op == C.AT:
+            assert av == C.AT_BEGINNING and k == 0
+            anchored = 1
+        elif op == C.MAX_REPEAT:
+            lo, hi, sub = av
+            assert (lo, hi) == (0, 1) and len(sub.data) == 1
+            elements.append((class_of(*sub.data[0]), 1))
+        else:
+            elements.append((class_of(op, av), 0))
+    assert not elements[first][1], "the C++ matcher assumes a mandatory first element"
+    alternatives.append((first, len(elements) - first, anchored))
+assert len(classes) <= 128 and len(alternatives) <= 64
+w("// ftfy.badness.BADNESS_RE: alternatives of character classes (see BadClass & co.).")
+ranges_flat = []
+w("const BadClass kBadClasses[] = {")
+for rs, flags in classes:
+    w("    {%d, %d, %d}," % (len(ranges_flat) // 2, len(rs), flags))
+    for lo, hi in rs:
+        ranges_flat += [lo, hi]
+w("};")
+w("const size_t kBadClassCount = sizeof(kBadClasses) / sizeof(kBadClasses[0]);")
+w("const char32_t kBadRanges[] = {")
+for i in range(0, len(ranges_flat), 12):
+    w("    " + ", ".join("0x%X" % c for c in ranges_flat[i:i + 12]) + ",")
+w("};")
+w("const BadElement kBadElements[] = {" + ", ".join("{%d, %d}" % e for e in elements) + "};")
+w("const BadAlternative kBadAlternatives[] = {")
+for a in alternatives:
+    w("    {%d, %d, %d}," % a)
+w("};")
+w("const size_t kBadAlternativeCount = sizeof(kBadAlternatives) / sizeof(kBadAlternatives[0]);")
 w("")
 w("}  // namespace lincir::detail::tables")
 print("\n".join(out))
