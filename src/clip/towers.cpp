@@ -27,7 +27,13 @@ bool is_integer(const torch::Tensor& t) {
 
 ClipTowers::ClipTowers(ClipConfig config, ClipWeights weights, torch::Device device,
                        torch::ScalarType dtype)
-    : config_(std::move(config)), w_(std::move(weights)), device_(device), dtype_(dtype) {
+    : config_(std::move(config)),
+      w_(std::move(weights)),
+      device_(device),
+      dtype_(dtype),
+      // LibTorch 1.13's CPU bfloat16 GEMM is a scalar fallback (~40x slower than float32 without
+      // AVX512-BF16): keep bfloat16 weights (half the memory) but compute in float32.
+      compute_(device.is_cpu() && dtype == torch::kBFloat16 ? torch::kFloat : dtype) {
   config_.validate();
   const ClipConfig& c = config_;
   const int64_t wt = c.text_width, wv = c.vision_width, e = c.embed_dim, g = c.vision_grid();
@@ -75,15 +81,19 @@ ClipTowers::ClipTowers(ClipConfig config, ClipWeights weights, torch::Device dev
   // Additive causal mask: -inf strictly above the diagonal (position i attends to 0..i).
   causal_mask_ = torch::full({c.context_length, c.context_length},
                              -std::numeric_limits<float>::infinity(),
-                             torch::TensorOptions().dtype(dtype_).device(device_))
+                             torch::TensorOptions().dtype(compute_).device(device_))
                      .triu(1);
+}
+
+torch::Tensor ClipTowers::cw(const torch::Tensor& t) const {
+  return t.scalar_type() == compute_ ? t : t.to(compute_);
 }
 
 torch::Tensor ClipTowers::layer_norm(const torch::Tensor& x, const torch::Tensor& w,
                                      const torch::Tensor& b) const {
   // float32 statistics whatever the compute dtype, as the reference LayerNorm subclass does.
   return at::layer_norm(x.to(torch::kFloat), {x.size(-1)}, w, b, config_.layer_norm_eps)
-      .to(dtype_);
+      .to(compute_);
 }
 
 torch::Tensor ClipTowers::activation(const torch::Tensor& x) const {
@@ -95,20 +105,20 @@ torch::Tensor ClipTowers::block(const BlockWeights& b, const torch::Tensor& x, i
                                 const torch::Tensor& mask) const {
   const int64_t B = x.size(0), L = x.size(1), D = x.size(2), hd = D / heads;
   // torch.nn.MultiheadAttention: one in-projection, heads are contiguous chunks of D.
-  torch::Tensor qkv = at::linear(layer_norm(x, b.ln_1_weight, b.ln_1_bias), b.in_proj_weight,
-                                 b.in_proj_bias)
+  torch::Tensor qkv = at::linear(layer_norm(x, b.ln_1_weight, b.ln_1_bias), cw(b.in_proj_weight),
+                                 cw(b.in_proj_bias))
                           .view({B, L, 3, heads, hd})
                           .permute({2, 0, 3, 1, 4});  // [3, B, H, L, hd]
   const torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
   torch::Tensor scores = at::matmul(q, qkv[1].transpose(-2, -1));  // [B, H, L, L]
   if (mask.defined()) scores = scores + mask;
-  const torch::Tensor probs = at::softmax(scores, -1, torch::kFloat).to(dtype_);
+  const torch::Tensor probs = at::softmax(scores, -1, torch::kFloat).to(compute_);
   const torch::Tensor attn =
       at::matmul(probs, qkv[2]).permute({0, 2, 1, 3}).reshape({B, L, D});
-  torch::Tensor y = x + at::linear(attn, b.out_proj_weight, b.out_proj_bias);
+  torch::Tensor y = x + at::linear(attn, cw(b.out_proj_weight), cw(b.out_proj_bias));
   const torch::Tensor h = activation(
-      at::linear(layer_norm(y, b.ln_2_weight, b.ln_2_bias), b.c_fc_weight, b.c_fc_bias));
-  return y + at::linear(h, b.c_proj_weight, b.c_proj_bias);
+      at::linear(layer_norm(y, b.ln_2_weight, b.ln_2_bias), cw(b.c_fc_weight), cw(b.c_fc_bias)));
+  return y + at::linear(h, cw(b.c_proj_weight), cw(b.c_proj_bias));
 }
 
 void ClipTowers::check_ids(const torch::Tensor& ids) const {
@@ -126,7 +136,7 @@ void ClipTowers::check_ids(const torch::Tensor& ids) const {
 
 torch::Tensor ClipTowers::embed_tokens(const torch::Tensor& ids) const {
   check_ids(ids);
-  return at::embedding(w_.token_embedding, ids.to(device_, torch::kLong));
+  return cw(at::embedding(w_.token_embedding, ids.to(device_, torch::kLong)));
 }
 
 torch::Tensor ClipTowers::pool_index(const torch::Tensor& ids) const {
@@ -145,7 +155,7 @@ torch::Tensor ClipTowers::run_text(const torch::Tensor& x_in, TextTrace* trace) 
   LINCIR_CHECK(L >= 1 && L <= config_.context_length,
                "CLIP text: sequence length " + std::to_string(L) + " is outside [1, " +
                    std::to_string(config_.context_length) + "]");
-  torch::Tensor x = x_in.to(device_, dtype_) + w_.positional_embedding.narrow(0, 0, L);
+  torch::Tensor x = x_in.to(device_, compute_) + cw(w_.positional_embedding.narrow(0, 0, L));
   if (trace) trace->embeddings = x.to(torch::kFloat);
   const torch::Tensor mask = causal_mask_.narrow(0, 0, L).narrow(1, 0, L);
   for (const BlockWeights& b : w_.text_blocks) {
@@ -181,7 +191,7 @@ torch::Tensor ClipTowers::encode_text_embeddings(const torch::Tensor& x,
   const torch::Tensor h = run_text(trim ? x.narrow(1, 0, hi + 1) : x, nullptr);
   const torch::Tensor pooled =
       h.gather(1, idx.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
-  return at::matmul(pooled, w_.text_projection).to(torch::kFloat);
+  return at::matmul(pooled, cw(w_.text_projection)).to(torch::kFloat);
 }
 
 torch::Tensor ClipTowers::encode_text(const torch::Tensor& ids) const {
@@ -195,7 +205,7 @@ TextTrace ClipTowers::trace_text(const torch::Tensor& ids) const {
   const int64_t B = ids.size(0);
   const torch::Tensor pooled =
       h.gather(1, t.pool_index.view({B, 1, 1}).expand({B, 1, h.size(2)})).squeeze(1);
-  t.features = at::matmul(pooled, w_.text_projection).to(torch::kFloat);
+  t.features = at::matmul(pooled, cw(w_.text_projection)).to(torch::kFloat);
   return t;
 }
 
@@ -209,14 +219,14 @@ torch::Tensor ClipTowers::run_image(const torch::Tensor& pixels, VisionTrace* tr
   const int64_t B = pixels.size(0);
   // conv1 (kernel = stride = patch, no bias) as a matmul over flattened patches: identical
   // arithmetic, and it works for every dtype on every device.
-  const torch::Tensor patches = pixels.to(device_, dtype_)
+  const torch::Tensor patches = pixels.to(device_, compute_)
                                     .reshape({B, 3, G, P, G, P})
                                     .permute({0, 2, 4, 1, 3, 5})
                                     .reshape({B, G * G, 3 * P * P});
-  torch::Tensor x = at::matmul(patches, w_.conv1_weight.reshape({W, 3 * P * P}).t());  // [B,G*G,W]
+  torch::Tensor x = at::matmul(patches, cw(w_.conv1_weight).reshape({W, 3 * P * P}).t());  // [B,G*G,W]
   if (trace) trace->conv1_out = x.transpose(1, 2).reshape({B, W, G, G}).to(torch::kFloat);
-  x = at::cat({w_.class_embedding.view({1, 1, W}).expand({B, 1, W}), x}, 1) +
-      w_.vision_positional_embedding;
+  x = at::cat({cw(w_.class_embedding).view({1, 1, W}).expand({B, 1, W}), x}, 1) +
+      cw(w_.vision_positional_embedding);
   if (trace) trace->embeddings = x.to(torch::kFloat);
   x = layer_norm(x, w_.ln_pre_weight, w_.ln_pre_bias);
   if (trace) trace->ln_pre = x.to(torch::kFloat);
@@ -226,7 +236,7 @@ torch::Tensor ClipTowers::run_image(const torch::Tensor& pixels, VisionTrace* tr
   }
   x = layer_norm(x.select(1, 0), w_.ln_post_weight, w_.ln_post_bias);
   if (trace) trace->ln_post_cls = x.to(torch::kFloat);
-  return at::matmul(x, w_.visual_proj).to(torch::kFloat);
+  return at::matmul(x, cw(w_.visual_proj)).to(torch::kFloat);
 }
 
 torch::Tensor ClipTowers::encode_image(const torch::Tensor& pixels) const {

@@ -32,8 +32,8 @@ struct BlockWeights {
   torch::Tensor c_proj_weight, c_proj_bias;    // [D, M], [D]
 };
 
-// All weights, OpenAI layout. LayerNorm parameters are float32; everything else has the compute
-// dtype. Projections are [width, embed_dim] (possibly a transposed view of a HF [E, W] tensor).
+// All weights, OpenAI layout. LayerNorm parameters are float32; everything else has the storage
+// dtype (ClipTowers::dtype()). Projections are [width, embed_dim] (possibly a transposed view of a HF [E, W] tensor).
 struct ClipWeights {
   // text
   torch::Tensor token_embedding;       // [V, Wt]
@@ -78,7 +78,10 @@ class ClipTowers {
   const ClipConfig& config() const { return config_; }
   const ClipWeights& weights() const { return w_; }
   torch::Device device() const { return device_; }
-  torch::ScalarType dtype() const { return dtype_; }  // compute dtype (LayerNorm is float32)
+  torch::ScalarType dtype() const { return dtype_; }  // storage dtype of the weights
+  // Dtype of activations and matmuls: the storage dtype, except float32 for bfloat16 on the CPU
+  // (LibTorch 1.13 has no fast CPU bfloat16 GEMM). LayerNorm and softmax always run in float32.
+  torch::ScalarType compute_dtype() const { return compute_; }
 
   // ---- text tower ----
   // [B, L] integer ids (L <= context_length) -> [B, L, Wt] token embeddings in the compute dtype,
@@ -114,12 +117,14 @@ class ClipTowers {
   torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& w,
                            const torch::Tensor& b) const;
   torch::Tensor activation(const torch::Tensor& x) const;
+  torch::Tensor cw(const torch::Tensor& t) const;  // a weight in the compute dtype
   void check_ids(const torch::Tensor& ids) const;
 
   ClipConfig config_;
   ClipWeights w_;
   torch::Device device_;
   torch::ScalarType dtype_;
+  torch::ScalarType compute_;
   torch::Tensor causal_mask_;  // [context_length, context_length], 0 / -inf, compute dtype
 };
 

@@ -217,6 +217,8 @@ TEST(ClipLoad, Bfloat16IsCloseToFloat32) {
   EXPECT_EQ(m.dtype(), DType::bfloat16);
   EXPECT_EQ(lincir::detail::towers(m).weights().token_embedding.scalar_type(), torch::kBFloat16);
   EXPECT_EQ(lincir::detail::towers(m).weights().ln_final_weight.scalar_type(), torch::kFloat);
+  // bfloat16 storage, float32 arithmetic on the CPU.
+  EXPECT_EQ(lincir::detail::towers(m).compute_dtype(), torch::kFloat);
   EXPECT_GE(min_row_cosine(text_features_of(m), expected_text()), 0.99f);
   EXPECT_GE(min_row_cosine(image_features_of(m), expected_image()), 0.99f);
   // Not identical to float32: the dtype really changed the computation.
