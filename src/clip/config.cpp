@@ -83,7 +83,8 @@ class Fields {
     if (v.is_array()) {
       if (v.size() != 2) fail(Status::format, origin_, where(key) + "must be an int or [h, w]");
       const int a = to_int(v[0], key), b = to_int(v[1], key);
-      if (a != b) fail(Status::unsupported, origin_, where(key) + "non-square sizes are not supported");
+      if (a != b)
+        fail(Status::unsupported, origin_, where(key) + "non-square sizes are not supported");
       return a;
     }
     return to_int(v, key);
@@ -105,7 +106,8 @@ class Fields {
   int to_int(const json& v, const char* key) const {
     if (v.is_number_integer()) {
       const int64_t x = v.get<int64_t>();
-      if (x < INT32_MIN || x > INT32_MAX) fail(Status::format, origin_, where(key) + "is out of range");
+      if (x < INT32_MIN || x > INT32_MAX)
+        fail(Status::format, origin_, where(key) + "is out of range");
       return static_cast<int>(x);
     }
     // JSON writers sometimes emit 768.0.
@@ -170,7 +172,8 @@ ClipConfig parse_open_clip(const json& j, const std::string& origin) {
 
   Fields v(top.at("vision_cfg"), origin, "vision_cfg.");
   if (v.has("layers") && v.at("layers").is_array())
-    fail(Status::unsupported, origin, "ResNet image towers (vision_cfg.layers is a list) are not supported");
+    fail(Status::unsupported, origin,
+         "ResNet image towers (vision_cfg.layers is a list) are not supported");
   v.require_absent("timm_model_name", "a timm image tower");
   v.require_absent("attentional_pool", "attentional pooling");
   v.require_absent("no_ln_pre", "no_ln_pre");
@@ -225,7 +228,8 @@ ClipConfig parse_hf(const json& j, const std::string& origin) {
       fail(Status::unsupported, origin, "model_type \"" + mt + "\" is not a CLIPModel");
   }
   const json& tj = top.has("text_config") ? top.at("text_config") : top.at("text_config_dict");
-  const json& vj = top.has("vision_config") ? top.at("vision_config") : top.at("vision_config_dict");
+  const json& vj =
+      top.has("vision_config") ? top.at("vision_config") : top.at("vision_config_dict");
   Fields t(tj, origin, "text_config."), v(vj, origin, "vision_config.");
   ClipConfig c;
   c.name = top.get_string("_name_or_path", "");
@@ -244,26 +248,29 @@ ClipConfig parse_hf(const json& j, const std::string& origin) {
   c.vision_patch_size = v.get_int("patch_size", 32);
   if (v.get_int("num_channels", 3) != 3)
     fail(Status::unsupported, origin, "vision_config.num_channels must be 3");
-  const Act ta = parse_activation(t.get_string("hidden_act", "quick_gelu"), origin, "text_config.hidden_act");
-  const Act va = parse_activation(v.get_string("hidden_act", "quick_gelu"), origin, "vision_config.hidden_act");
+  const Act ta =
+      parse_activation(t.get_string("hidden_act", "quick_gelu"), origin, "text_config.hidden_act");
+  const Act va = parse_activation(v.get_string("hidden_act", "quick_gelu"), origin,
+                                  "vision_config.hidden_act");
   if (ta != va)
     fail(Status::unsupported, origin, "text and vision towers with different activations");
   c.activation = ta;
   const double te = t.get_double("layer_norm_eps", 1e-5), ve = v.get_double("layer_norm_eps", 1e-5);
-  if (te != ve) fail(Status::unsupported, origin, "text and vision towers with different layer_norm_eps");
+  if (te != ve)
+    fail(Status::unsupported, origin, "text and vision towers with different layer_norm_eps");
   c.layer_norm_eps = te;
   return c;
 }
 
 void check_range(const char* field, int64_t v, int64_t lo, int64_t hi) {
   if (v < lo || v > hi)
-    LINCIR_THROW(Status::invalid_argument, std::string("CLIP config: ") + field + " = " +
-                                               std::to_string(v) + " is outside [" +
-                                               std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    LINCIR_THROW(Status::invalid_argument,
+                 std::string("CLIP config: ") + field + " = " + std::to_string(v) +
+                     " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
 }
 
 int64_t block_params(int64_t d, int64_t mlp) {
-  return (4 * d * d + 4 * d)     // in_proj (3D x D + 3D) and out_proj (D x D + D)
+  return (4 * d * d + 4 * d)        // in_proj (3D x D + 3D) and out_proj (D x D + D)
          + (2 * d * mlp + mlp + d)  // c_fc and c_proj
          + 4 * d;                   // ln_1, ln_2
 }
@@ -418,13 +425,12 @@ void ClipConfig::validate() const {
 
 int64_t ClipConfig::vision_param_count() const {
   const int64_t w = vision_width, p = vision_patch_size, g = vision_grid();
-  return 3 * w * p * p            // conv1 (no bias)
-         + w                      // class_embedding
-         + (g * g + 1) * w        // positional_embedding
-         + 2 * w                  // ln_pre
-         + vision_layers * block_params(w, vision_mlp_width)
-         + 2 * w                  // ln_post
-         + w * int64_t(embed_dim);  // proj
+  return 3 * w * p * p                                                // conv1 (no bias)
+         + w                                                          // class_embedding
+         + (g * g + 1) * w                                            // positional_embedding
+         + 2 * w                                                      // ln_pre
+         + vision_layers * block_params(w, vision_mlp_width) + 2 * w  // ln_post
+         + w * int64_t(embed_dim);                                    // proj
 }
 
 int64_t ClipConfig::text_param_count() const {
@@ -433,7 +439,9 @@ int64_t ClipConfig::text_param_count() const {
          text_layers * block_params(w, text_mlp_width) + 2 * w + w * int64_t(embed_dim);
 }
 
-int64_t ClipConfig::param_count() const { return vision_param_count() + text_param_count() + 1; }
+int64_t ClipConfig::param_count() const {
+  return vision_param_count() + text_param_count() + 1;
+}
 
 bool ClipConfig::operator==(const ClipConfig& o) const {
   // The name is informational and deliberately not compared.

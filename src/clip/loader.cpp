@@ -52,10 +52,18 @@ class SafetensorsSource : public TensorSource {
     const TensorView& v = st->get(key);
     torch::ScalarType t;
     switch (v.dtype) {
-      case TensorDType::F32: t = torch::kFloat; break;
-      case TensorDType::F16: t = torch::kHalf; break;
-      case TensorDType::BF16: t = torch::kBFloat16; break;
-      case TensorDType::F64: t = torch::kDouble; break;
+      case TensorDType::F32:
+        t = torch::kFloat;
+        break;
+      case TensorDType::F16:
+        t = torch::kHalf;
+        break;
+      case TensorDType::BF16:
+        t = torch::kBFloat16;
+        break;
+      case TensorDType::F64:
+        t = torch::kDouble;
+        break;
       default:
         LINCIR_THROW(Status::format, "CLIP weights '" + path_ + "': tensor '" + key + "' is " +
                                          tensor_dtype_name(v.dtype) +
@@ -66,8 +74,8 @@ class SafetensorsSource : public TensorSource {
     if (reinterpret_cast<uintptr_t>(v.data) % item == 0) {
       // Zero-copy view of the read-only mapping; the deleter keeps the file mapped.
       std::shared_ptr<const SafeTensors> keep = st;
-      return torch::from_blob(const_cast<uint8_t*>(v.data), v.shape,
-                              [keep](void*) mutable { keep.reset(); }, opts);
+      return torch::from_blob(
+          const_cast<uint8_t*>(v.data), v.shape, [keep](void*) mutable { keep.reset(); }, opts);
     }
     torch::Tensor out = torch::empty(v.shape, opts);
     std::memcpy(out.data_ptr(), v.data, v.nbytes);
@@ -91,9 +99,9 @@ class MapSource : public TensorSource {
     auto it = tensors_.find(key);
     LINCIR_CHECK_STATUS(it != tensors_.end(), Status::format,
                         "CLIP weights '" + path_ + "': missing tensor '" + key + "'");
-    LINCIR_CHECK_STATUS(it->second.is_floating_point(), Status::format,
-                        "CLIP weights '" + path_ + "': tensor '" + key +
-                            "' is not a floating-point tensor");
+    LINCIR_CHECK_STATUS(
+        it->second.is_floating_point(), Status::format,
+        "CLIP weights '" + path_ + "': tensor '" + key + "' is not a floating-point tensor");
     return it->second;
   }
   std::vector<std::string> keys() const override {
@@ -112,9 +120,9 @@ class MapSource : public TensorSource {
 
 // How an OpenAI-named tensor is stored in a HF CLIPModel checkpoint.
 struct HfKey {
-  std::string name;             // HF key (for in_proj: the q_proj key; k/v follow)
-  bool qkv = false;             // in_proj_{weight,bias}: concatenate q, k, v
-  bool transpose = false;       // projections: HF [E, W] -> OpenAI [W, E]
+  std::string name;        // HF key (for in_proj: the q_proj key; k/v follow)
+  bool qkv = false;        // in_proj_{weight,bias}: concatenate q, k, v
+  bool transpose = false;  // projections: HF [E, W] -> OpenAI [W, E]
 };
 
 HfKey hf_key(const std::string& k) {
@@ -164,7 +172,8 @@ HfKey hf_key(const std::string& k) {
 // `dtype` on `device`.
 class Assembler {
  public:
-  Assembler(const TensorSource& src, KeyNaming naming, torch::Device device, torch::ScalarType dtype)
+  Assembler(const TensorSource& src, KeyNaming naming, torch::Device device,
+            torch::ScalarType dtype)
       : src_(src), naming_(naming), device_(device), dtype_(dtype) {}
 
   torch::Tensor take(const std::string& key, std::vector<int64_t> shape, bool float32 = false) {
@@ -260,7 +269,8 @@ std::optional<ClipConfig> config_beside(const fs::path& file, const SafetensorsS
   if (st) {
     const auto& meta = st->first().metadata();
     if (auto it = meta.find("clip_config"); it != meta.end())
-      return ClipConfig::from_json_string(it->second, "metadata 'clip_config' of '" + file.string() + "'");
+      return ClipConfig::from_json_string(it->second,
+                                          "metadata 'clip_config' of '" + file.string() + "'");
   }
   const fs::path dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
   std::string stem = file.filename().string();
@@ -271,7 +281,8 @@ std::optional<ClipConfig> config_beside(const fs::path& file, const SafetensorsS
       break;
     }
   }
-  for (const fs::path& cand : {dir / (stem + ".json"), dir / "open_clip_config.json", dir / "config.json"})
+  for (const fs::path& cand :
+       {dir / (stem + ".json"), dir / "open_clip_config.json", dir / "config.json"})
     if (auto p = existing(cand)) return ClipConfig::from_json_file(*p);
   return std::nullopt;
 }
@@ -404,8 +415,8 @@ std::shared_ptr<const ClipTowers> build_towers(const TensorSource& src, KeyNamin
   w.vision_positional_embedding = a.take("visual.positional_embedding", {g * g + 1, wv});
   w.ln_pre_weight = a.take("visual.ln_pre.weight", {wv}, true);
   w.ln_pre_bias = a.take("visual.ln_pre.bias", {wv}, true);
-  w.vision_blocks = take_blocks(a, "visual.transformer.resblocks.", c.vision_layers, wv,
-                                c.vision_mlp_width);
+  w.vision_blocks =
+      take_blocks(a, "visual.transformer.resblocks.", c.vision_layers, wv, c.vision_mlp_width);
   w.ln_post_weight = a.take("visual.ln_post.weight", {wv}, true);
   w.ln_post_bias = a.take("visual.ln_post.bias", {wv}, true);
   w.visual_proj = a.take("visual.proj", {wv, e});
@@ -414,8 +425,7 @@ std::shared_ptr<const ClipTowers> build_towers(const TensorSource& src, KeyNamin
   return std::make_shared<const ClipTowers>(c, std::move(w), device, dtype);
 }
 
-std::shared_ptr<const ClipTowers> load_towers(const std::string& path,
-                                              const ClipLoadOptions& opt) {
+std::shared_ptr<const ClipTowers> load_towers(const std::string& path, const ClipLoadOptions& opt) {
   const torch::Device device = to_torch_device(opt.device);
   const torch::ScalarType dtype = to_torch_dtype(opt.dtype, opt.device);
   std::optional<ClipConfig> config = opt.config;
@@ -471,8 +481,8 @@ std::shared_ptr<const ClipTowers> load_towers(const std::string& path,
     }
     return build_towers(*src, detect_naming(*src), *config, device, dtype);
   } catch (const c10::Error& e) {
-    LINCIR_THROW(Status::format, "loading CLIP checkpoint '" + path +
-                                     "' failed: " + e.what_without_backtrace());
+    LINCIR_THROW(Status::format,
+                 "loading CLIP checkpoint '" + path + "' failed: " + e.what_without_backtrace());
   } catch (const std::bad_alloc&) {
     LINCIR_THROW(Status::out_of_memory, "out of memory loading CLIP checkpoint '" + path + "'");
   }

@@ -62,15 +62,27 @@ ClipModel ClipModel::load(const std::string& path, const ClipLoadOptions& option
   LINCIR_CHECK(options.batch_size > 0, "ClipLoadOptions::batch_size must be positive");
   auto impl = std::make_shared<Impl>();
   impl->towers = detail::load_towers(path, options);
+  if (options.linear_precision == ClipLoadOptions::LinearPrecision::int8) {
+    auto quantized = std::make_shared<detail::ClipTowers>(*impl->towers);  // shares the weights
+    guarded("int8 quantization of the CLIP linear layers",
+            [&] { quantized->quantize_linears_int8(); });
+    impl->towers = std::move(quantized);
+  }
   impl->device = options.device;
   impl->dtype = options.dtype;
   impl->batch_size = options.batch_size;
   return ClipModel(std::move(impl));
 }
 
-const ClipConfig& ClipModel::config() const { return impl_->towers->config(); }
-Device ClipModel::device() const { return impl_->device; }
-DType ClipModel::dtype() const { return impl_->dtype; }
+const ClipConfig& ClipModel::config() const {
+  return impl_->towers->config();
+}
+Device ClipModel::device() const {
+  return impl_->device;
+}
+DType ClipModel::dtype() const {
+  return impl_->dtype;
+}
 
 const Tokenizer& ClipModel::tokenizer() const {
   std::call_once(impl_->tokenizer_once, [&] { impl_->tokenizer = std::make_unique<Tokenizer>(); });
@@ -114,7 +126,8 @@ Embeddings ClipModel::encode_pixels(const float* chw, int64_t n) const {
   LINCIR_CHECK(chw != nullptr || n == 0, "encode_pixels: null pixels");
   return guarded("CLIP image encoding", [&] {
     c10::InferenceMode guard;
-    const torch::Tensor all = torch::from_blob(const_cast<float*>(chw), {n, 3, r, r}, torch::kFloat);
+    const torch::Tensor all =
+        torch::from_blob(const_cast<float*>(chw), {n, 3, r, r}, torch::kFloat);
     return chunked(n, impl_->batch_size, c.embed_dim, [&](int64_t begin, int64_t rows) {
       return impl_->towers->encode_image(all.narrow(0, begin, rows));
     });
@@ -133,7 +146,8 @@ Embeddings ClipModel::encode_images(const std::vector<Image>& images, Preprocess
   for (int64_t begin = 0; begin < n; begin += impl_->batch_size) {
     const int64_t rows = std::min<int64_t>(impl_->batch_size, n - begin);
     px.resize(per_image * rows);
-    for (int64_t i = 0; i < rows; ++i) preprocess_into(images[begin + i], px.data() + i * per_image, opt);
+    for (int64_t i = 0; i < rows; ++i)
+      preprocess_into(images[begin + i], px.data() + i * per_image, opt);
     out.middleRows(begin, rows) = encode_pixels(px.data(), rows);
   }
   return out;
@@ -149,7 +163,9 @@ Embeddings normalize(const EmbeddingsRef& x) {
 }
 
 namespace detail {
-const ClipTowers& towers(const ClipModel& model) { return *model.impl_->towers; }
+const ClipTowers& towers(const ClipModel& model) {
+  return *model.impl_->towers;
+}
 std::shared_ptr<const ClipTowers> shared_towers(const ClipModel& model) {
   return model.impl_->towers;
 }

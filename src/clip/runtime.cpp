@@ -18,11 +18,17 @@ void set_num_threads(int n) {
   at::set_num_threads(n);
 }
 
-int num_threads() { return at::get_num_threads(); }
+int num_threads() {
+  return at::get_num_threads();
+}
 
-bool cuda_available() { return torch::cuda::is_available(); }
+bool cuda_available() {
+  return torch::cuda::is_available();
+}
 
-const char* version_string() noexcept { return LINCIR_VERSION_STRING; }
+const char* version_string() noexcept {
+  return LINCIR_VERSION_STRING;
+}
 
 const char* build_info() noexcept {
   static const std::string info = [] {
@@ -52,8 +58,9 @@ namespace detail {
 
 torch::Device to_torch_device(const Device& d) {
   if (d.type == DeviceType::cpu) return torch::Device(torch::kCPU);
-  LINCIR_CHECK_STATUS(at::hasCUDA(), Status::device,
-                      "device " + d.str() + " requested, but this build of LibTorch has no CUDA support");
+  LINCIR_CHECK_STATUS(
+      at::hasCUDA(), Status::device,
+      "device " + d.str() + " requested, but this build of LibTorch has no CUDA support");
   const int64_t count = static_cast<int64_t>(torch::cuda::device_count());
   LINCIR_CHECK_STATUS(count > 0, Status::device,
                       "device " + d.str() + " requested, but no CUDA device is visible");
@@ -65,8 +72,10 @@ torch::Device to_torch_device(const Device& d) {
 
 torch::ScalarType to_torch_dtype(DType t, const Device& device) {
   switch (t) {
-    case DType::float32: return torch::kFloat;
-    case DType::bfloat16: return torch::kBFloat16;
+    case DType::float32:
+      return torch::kFloat;
+    case DType::bfloat16:
+      return torch::kBFloat16;
     case DType::float16:
       LINCIR_CHECK_STATUS(device.type == DeviceType::cuda, Status::unsupported,
                           "float16 is only supported on CUDA devices; use bfloat16 or float32 on "

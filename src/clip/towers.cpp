@@ -76,13 +76,14 @@ ClipTowers::ClipTowers(ClipConfig config, ClipWeights weights, torch::Device dev
   expect_shape(w_.ln_post_weight, {wv}, "visual.ln_post.weight");
   expect_shape(w_.ln_post_bias, {wv}, "visual.ln_post.bias");
   expect_shape(w_.visual_proj, {wv, e}, "visual.proj");
-  if (!w_.logit_scale.defined()) w_.logit_scale = torch::full({}, std::log(1 / 0.07), torch::kFloat);
+  if (!w_.logit_scale.defined())
+    w_.logit_scale = torch::full({}, std::log(1 / 0.07), torch::kFloat);
 
   // Additive causal mask: -inf strictly above the diagonal (position i attends to 0..i).
-  causal_mask_ = torch::full({c.context_length, c.context_length},
-                             -std::numeric_limits<float>::infinity(),
-                             torch::TensorOptions().dtype(compute_).device(device_))
-                     .triu(1);
+  causal_mask_ =
+      torch::full({c.context_length, c.context_length}, -std::numeric_limits<float>::infinity(),
+                  torch::TensorOptions().dtype(compute_).device(device_))
+          .triu(1);
 }
 
 torch::Tensor ClipTowers::cw(const torch::Tensor& t) const {
@@ -101,24 +102,45 @@ torch::Tensor ClipTowers::activation(const torch::Tensor& x) const {
   return x * at::sigmoid(1.702 * x);
 }
 
+void ClipTowers::quantize_linears_int8() {
+  LINCIR_CHECK_STATUS(device_.is_cpu() && compute_ == torch::kFloat, Status::unsupported,
+                      "int8 linear layers need CPU float32 computation");
+  auto quantize = [](const std::vector<BlockWeights>& blocks) {
+    std::vector<Int8Block> q;
+    q.reserve(blocks.size());
+    for (const BlockWeights& b : blocks)
+      q.push_back({Int8Linear(b.in_proj_weight, b.in_proj_bias),
+                   Int8Linear(b.out_proj_weight, b.out_proj_bias),
+                   Int8Linear(b.c_fc_weight, b.c_fc_bias), Int8Linear(b.c_proj_weight, b.c_proj_bias)});
+    return q;
+  };
+  text_q_ = quantize(w_.text_blocks);
+  vision_q_ = quantize(w_.vision_blocks);
+}
+
 torch::Tensor ClipTowers::block(const BlockWeights& b, const torch::Tensor& x, int heads,
-                                const torch::Tensor& mask) const {
+                                const torch::Tensor& mask, const Int8Block* q) const {
   const int64_t B = x.size(0), L = x.size(1), D = x.size(2), hd = D / heads;
+  // int8 layers only where no gradient can be asked for (they record no autograd history).
+  if (q && at::GradMode::is_enabled() && x.requires_grad()) q = nullptr;
+  auto linear = [&](const torch::Tensor& in, const torch::Tensor& w, const torch::Tensor& bias,
+                    const Int8Linear Int8Block::*ql) {
+    return q ? (q->*ql)(in) : at::linear(in, cw(w), cw(bias));
+  };
   // torch.nn.MultiheadAttention: one in-projection, heads are contiguous chunks of D.
-  torch::Tensor qkv = at::linear(layer_norm(x, b.ln_1_weight, b.ln_1_bias), cw(b.in_proj_weight),
-                                 cw(b.in_proj_bias))
+  torch::Tensor qkv = linear(layer_norm(x, b.ln_1_weight, b.ln_1_bias), b.in_proj_weight,
+                             b.in_proj_bias, &Int8Block::in_proj)
                           .view({B, L, 3, heads, hd})
                           .permute({2, 0, 3, 1, 4});  // [3, B, H, L, hd]
   const torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
   torch::Tensor scores = at::matmul(q, qkv[1].transpose(-2, -1));  // [B, H, L, L]
   if (mask.defined()) scores = scores + mask;
   const torch::Tensor probs = at::softmax(scores, -1, torch::kFloat).to(compute_);
-  const torch::Tensor attn =
-      at::matmul(probs, qkv[2]).permute({0, 2, 1, 3}).reshape({B, L, D});
-  torch::Tensor y = x + at::linear(attn, cw(b.out_proj_weight), cw(b.out_proj_bias));
-  const torch::Tensor h = activation(
-      at::linear(layer_norm(y, b.ln_2_weight, b.ln_2_bias), cw(b.c_fc_weight), cw(b.c_fc_bias)));
-  return y + at::linear(h, cw(b.c_proj_weight), cw(b.c_proj_bias));
+  const torch::Tensor attn = at::matmul(probs, qkv[2]).permute({0, 2, 1, 3}).reshape({B, L, D});
+  torch::Tensor y = x + linear(attn, b.out_proj_weight, b.out_proj_bias, &Int8Block::out_proj);
+  const torch::Tensor h = activation(linear(layer_norm(y, b.ln_2_weight, b.ln_2_bias),
+                                            b.c_fc_weight, b.c_fc_bias, &Int8Block::c_fc));
+  return y + linear(h, b.c_proj_weight, b.c_proj_bias, &Int8Block::c_proj);
 }
 
 void ClipTowers::check_ids(const torch::Tensor& ids) const {
@@ -158,8 +180,8 @@ torch::Tensor ClipTowers::run_text(const torch::Tensor& x_in, TextTrace* trace) 
   torch::Tensor x = x_in.to(device_, compute_) + cw(w_.positional_embedding.narrow(0, 0, L));
   if (trace) trace->embeddings = x.to(torch::kFloat);
   const torch::Tensor mask = causal_mask_.narrow(0, 0, L).narrow(1, 0, L);
-  for (const BlockWeights& b : w_.text_blocks) {
-    x = block(b, x, config_.text_heads, mask);
+  for (size_t i = 0; i < w_.text_blocks.size(); ++i) {
+    x = block(w_.text_blocks[i], x, config_.text_heads, mask, text_q_.empty() ? nullptr : &text_q_[i]);
     if (trace) trace->blocks.push_back(x.to(torch::kFloat));
   }
   x = layer_norm(x, w_.ln_final_weight, w_.ln_final_bias);
@@ -172,16 +194,14 @@ torch::Tensor ClipTowers::text_hidden_states(const torch::Tensor& x) const {
 }
 
 torch::Tensor ClipTowers::encode_text_embeddings(const torch::Tensor& x,
-                                                 const torch::Tensor& pool_index,
-                                                 bool trim) const {
+                                                 const torch::Tensor& pool_index, bool trim) const {
   LINCIR_CHECK(x.defined() && x.dim() == 3, "CLIP text: embeddings must be [batch, length, width]");
   const int64_t B = x.size(0), L = x.size(1);
-  LINCIR_CHECK(pool_index.defined() && pool_index.dim() == 1 && pool_index.size(0) == B &&
-                   is_integer(pool_index),
-               "CLIP text: pool_index must be a [batch] integer tensor (batch " +
-                   std::to_string(B) + ")");
-  if (B == 0)
-    return torch::empty({0, config_.embed_dim}, torch::TensorOptions().device(device_));
+  LINCIR_CHECK(
+      pool_index.defined() && pool_index.dim() == 1 && pool_index.size(0) == B &&
+          is_integer(pool_index),
+      "CLIP text: pool_index must be a [batch] integer tensor (batch " + std::to_string(B) + ")");
+  if (B == 0) return torch::empty({0, config_.embed_dim}, torch::TensorOptions().device(device_));
   const torch::Tensor idx = pool_index.to(device_, torch::kLong);
   const int64_t lo = idx.min().item<int64_t>(), hi = idx.max().item<int64_t>();
   LINCIR_CHECK(lo >= 0 && hi < L, "CLIP text: pool index " + std::to_string(lo < 0 ? lo : hi) +
@@ -223,15 +243,17 @@ torch::Tensor ClipTowers::run_image(const torch::Tensor& pixels, VisionTrace* tr
                                     .reshape({B, 3, G, P, G, P})
                                     .permute({0, 2, 4, 1, 3, 5})
                                     .reshape({B, G * G, 3 * P * P});
-  torch::Tensor x = at::matmul(patches, cw(w_.conv1_weight).reshape({W, 3 * P * P}).t());  // [B,G*G,W]
+  torch::Tensor x =
+      at::matmul(patches, cw(w_.conv1_weight).reshape({W, 3 * P * P}).t());  // [B,G*G,W]
   if (trace) trace->conv1_out = x.transpose(1, 2).reshape({B, W, G, G}).to(torch::kFloat);
   x = at::cat({cw(w_.class_embedding).view({1, 1, W}).expand({B, 1, W}), x}, 1) +
       cw(w_.vision_positional_embedding);
   if (trace) trace->embeddings = x.to(torch::kFloat);
   x = layer_norm(x, w_.ln_pre_weight, w_.ln_pre_bias);
   if (trace) trace->ln_pre = x.to(torch::kFloat);
-  for (const BlockWeights& b : w_.vision_blocks) {
-    x = block(b, x, config_.vision_heads, torch::Tensor());
+  for (size_t i = 0; i < w_.vision_blocks.size(); ++i) {
+    x = block(w_.vision_blocks[i], x, config_.vision_heads, torch::Tensor(),
+              vision_q_.empty() ? nullptr : &vision_q_[i]);
     if (trace) trace->blocks.push_back(x.to(torch::kFloat));
   }
   x = layer_norm(x.select(1, 0), w_.ln_post_weight, w_.ln_post_bias);

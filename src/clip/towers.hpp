@@ -18,22 +18,29 @@
 #include <memory>
 #include <vector>
 
+#include "clip/int8_linear.hpp"
 #include "lincir/clip.hpp"
 
 namespace lincir::detail {
 
 // One residual attention block (OpenAI names; shapes with D = width, M = mlp width).
 struct BlockWeights {
-  torch::Tensor ln_1_weight, ln_1_bias;        // [D], float32
-  torch::Tensor in_proj_weight, in_proj_bias;  // [3D, D], [3D]: rows Q, K, V
+  torch::Tensor ln_1_weight, ln_1_bias;          // [D], float32
+  torch::Tensor in_proj_weight, in_proj_bias;    // [3D, D], [3D]: rows Q, K, V
   torch::Tensor out_proj_weight, out_proj_bias;  // [D, D], [D]
-  torch::Tensor ln_2_weight, ln_2_bias;        // [D], float32
-  torch::Tensor c_fc_weight, c_fc_bias;        // [M, D], [M]
-  torch::Tensor c_proj_weight, c_proj_bias;    // [D, M], [D]
+  torch::Tensor ln_2_weight, ln_2_bias;          // [D], float32
+  torch::Tensor c_fc_weight, c_fc_bias;          // [M, D], [M]
+  torch::Tensor c_proj_weight, c_proj_bias;      // [D, M], [D]
+};
+
+// int8 copies of a block's linear layers (ClipTowers::quantize_linears_int8).
+struct Int8Block {
+  Int8Linear in_proj, out_proj, c_fc, c_proj;
 };
 
 // All weights, OpenAI layout. LayerNorm parameters are float32; everything else has the storage
-// dtype (ClipTowers::dtype()). Projections are [width, embed_dim] (possibly a transposed view of a HF [E, W] tensor).
+// dtype (ClipTowers::dtype()). Projections are [width, embed_dim] (possibly a transposed view of a
+// HF [E, W] tensor).
 struct ClipWeights {
   // text
   torch::Tensor token_embedding;       // [V, Wt]
@@ -83,6 +90,13 @@ class ClipTowers {
   // (LibTorch 1.13 has no fast CPU bfloat16 GEMM). LayerNorm and softmax always run in float32.
   torch::ScalarType compute_dtype() const { return compute_; }
 
+  // Adds int8 copies of every block's linear layers (see clip/int8_linear.hpp). From then on
+  // calls that need no gradient (grad mode off, or an input that does not require grad) use
+  // them; gradient-carrying calls keep the float weights. Call before the towers are shared
+  // (not thread-safe). Error(unsupported) unless CPU float32 and LibTorch has oneDNN.
+  void quantize_linears_int8();
+  bool int8() const { return !text_q_.empty(); }
+
   // ---- text tower ----
   // [B, L] integer ids (L <= context_length) -> [B, L, Wt] token embeddings in the compute dtype,
   // without positional embedding. Ids must lie in [0, vocab_size) (Error(invalid_argument)).
@@ -113,7 +127,7 @@ class ClipTowers {
   torch::Tensor run_text(const torch::Tensor& x, TextTrace* trace) const;  // -> ln_final output
   torch::Tensor run_image(const torch::Tensor& pixels, VisionTrace* trace) const;
   torch::Tensor block(const BlockWeights& b, const torch::Tensor& x, int heads,
-                      const torch::Tensor& mask) const;
+                      const torch::Tensor& mask, const Int8Block* q) const;
   torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& w,
                            const torch::Tensor& b) const;
   torch::Tensor activation(const torch::Tensor& x) const;
@@ -126,6 +140,7 @@ class ClipTowers {
   torch::ScalarType dtype_;
   torch::ScalarType compute_;
   torch::Tensor causal_mask_;  // [context_length, context_length], 0 / -inf, compute dtype
+  std::vector<Int8Block> text_q_, vision_q_;  // empty unless quantize_linears_int8()
 };
 
 // The towers of a loaded model (declared in lincir/clip.hpp, repeated here for discoverability).

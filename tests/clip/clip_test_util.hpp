@@ -13,7 +13,9 @@
 
 namespace lincir::test {
 
-inline std::string parity(const std::string& rel) { return data_path("parity/" + rel); }
+inline std::string parity(const std::string& rel) {
+  return data_path("parity/" + rel);
+}
 
 // A fixture tensor: float tensors as float32, integer tensors as int64.
 inline torch::Tensor fixture_tensor(const SafeTensors& st, const std::string& name) {
@@ -29,11 +31,15 @@ inline torch::Tensor fixture_tensor(const SafeTensors& st, const std::string& na
 inline float max_abs(const torch::Tensor& a, const torch::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
   if (a.sizes() != b.sizes()) return 1e30f;
-  return (a.to(torch::kCPU, torch::kFloat) - b.to(torch::kCPU, torch::kFloat)).abs().max().item<float>();
+  return (a.to(torch::kCPU, torch::kFloat) - b.to(torch::kCPU, torch::kFloat))
+      .abs()
+      .max()
+      .item<float>();
 }
 
 inline torch::Tensor to_tensor(const Embeddings& e) {
-  return torch::from_blob(const_cast<float*>(e.data()), {e.rows(), e.cols()}, torch::kFloat).clone();
+  return torch::from_blob(const_cast<float*>(e.data()), {e.rows(), e.cols()}, torch::kFloat)
+      .clone();
 }
 
 // The parity model (OpenAI names + flat config), loaded once per process and shared.

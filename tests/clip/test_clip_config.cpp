@@ -21,7 +21,9 @@ Status status_of_json(const std::string& json, std::string* msg = nullptr) {
   return Status::ok;
 }
 
-double mparams(int64_t n) { return std::round(double(n) / 1e4) / 100.0; }
+double mparams(int64_t n) {
+  return std::round(double(n) / 1e4) / 100.0;
+}
 
 // The parity fixture's architecture (tests/data/parity/model_config.json).
 ClipConfig parity_config() {
@@ -54,9 +56,9 @@ TEST(ClipConfig, PresetParameterCountsMatchOpenClipProfile) {
     double image, text, total;
   };
   const Row rows[] = {
-      {"ViT-B-32", 87.85, 63.43, 151.28},      {"ViT-B-16", 86.19, 63.43, 149.62},
-      {"ViT-L-14", 303.97, 123.65, 427.62},    {"ViT-L-14-336", 304.29, 123.65, 427.94},
-      {"ViT-H-14", 632.08, 354.03, 986.11},    {"ViT-bigG-14", 1844.91, 694.66, 2539.57},
+      {"ViT-B-32", 87.85, 63.43, 151.28},   {"ViT-B-16", 86.19, 63.43, 149.62},
+      {"ViT-L-14", 303.97, 123.65, 427.62}, {"ViT-L-14-336", 304.29, 123.65, 427.94},
+      {"ViT-H-14", 632.08, 354.03, 986.11}, {"ViT-bigG-14", 1844.91, 694.66, 2539.57},
   };
   ASSERT_EQ(ClipConfig::preset_names().size(), 6u);
   for (const Row& r : rows) {
@@ -173,7 +175,10 @@ TEST(ClipConfig, ParseErrorsNameTheProblem) {
   const nlohmann::json base = nlohmann::json::parse(f);
   auto with = [&](const char* key, const nlohmann::json& v) {
     nlohmann::json j = base;
-    if (v.is_null()) j.erase(key); else j[key] = v;
+    if (v.is_null())
+      j.erase(key);
+    else
+      j[key] = v;
     return j.dump();
   };
   EXPECT_EQ(status_of_json(with("transformer_heads", nullptr), &msg), Status::format);
@@ -192,19 +197,29 @@ TEST(ClipConfig, ParseErrorsNameTheProblem) {
   EXPECT_EQ(status_of_json(with("act", nullptr)), Status::ok);  // OpenAI layout default
 
   EXPECT_EQ(status_of_json(R"({"embed_dim": 512, "vision_cfg": {"attentional_pool": true},
-                              "text_cfg": {}})", &msg), Status::unsupported);
+                              "text_cfg": {}})",
+                           &msg),
+            Status::unsupported);
   EXPECT_NE(msg.find("attentional_pool"), std::string::npos) << msg;
   EXPECT_EQ(status_of_json(R"({"embed_dim": 512, "vision_cfg": {"layers": [3, 4, 6, 3]},
-                              "text_cfg": {}})", &msg), Status::unsupported);
+                              "text_cfg": {}})",
+                           &msg),
+            Status::unsupported);
   EXPECT_EQ(status_of_json(R"({"embed_dim": 512, "vision_cfg": {},
-                              "text_cfg": {"hf_model_name": "roberta-base"}})", &msg),
+                              "text_cfg": {"hf_model_name": "roberta-base"}})",
+                           &msg),
             Status::unsupported);
   EXPECT_EQ(status_of_json(R"({"embed_dim": 512, "vision_cfg": {"head_width": 100},
-                              "text_cfg": {}})", &msg), Status::invalid_argument);
+                              "text_cfg": {}})",
+                           &msg),
+            Status::invalid_argument);
   EXPECT_EQ(status_of_json(R"({"text_config": {"hidden_act": "gelu"}, "vision_config": {}})", &msg),
             Status::unsupported);
-  EXPECT_EQ(status_of_json(R"({"text_config": {"hidden_act": "relu"}, "vision_config": {"hidden_act": "relu"}})", &msg),
-            Status::unsupported);
+  EXPECT_EQ(
+      status_of_json(
+          R"({"text_config": {"hidden_act": "relu"}, "vision_config": {"hidden_act": "relu"}})",
+          &msg),
+      Status::unsupported);
   EXPECT_EQ(status_of_json(R"({"model_type": "siglip", "text_config": {}, "vision_config": {}})"),
             Status::unsupported);
   EXPECT_EQ(status_of_json(R"({"text_config": {}})"), Status::format);

@@ -29,8 +29,12 @@ Embeddings image_features_of(const ClipModel& m) {
   return m.encode_pixels(px.data(), 9);
 }
 
-torch::Tensor expected_text() { return fixture_tensor(text_outputs(), "text_features"); }
-torch::Tensor expected_image() { return fixture_tensor(image_outputs(), "png_batch.image_features"); }
+torch::Tensor expected_text() {
+  return fixture_tensor(text_outputs(), "text_features");
+}
+torch::Tensor expected_image() {
+  return fixture_tensor(image_outputs(), "png_batch.image_features");
+}
 
 // Rewrites the parity weights with edits: `drop` removes a tensor, `replace` swaps one for
 // float32 data of another shape, `add` adds tensors.
@@ -87,9 +91,9 @@ TEST(ClipLoad, WeightsAreMappedNotCopied) {
   const torch::Tensor a = src->get("token_embedding.weight");
   const float* p = a.data_ptr<float>();
   EXPECT_EQ(a[3][5].item<float>(), st.to_float("token_embedding.weight")[3 * 32 + 5]);
-  const auto towers = lincir::detail::build_towers(*src, lincir::detail::KeyNaming::openai,
-                                           ClipConfig::from_json_file(parity("model_config.json")),
-                                           torch::kCPU, torch::kFloat);
+  const auto towers = lincir::detail::build_towers(
+      *src, lincir::detail::KeyNaming::openai,
+      ClipConfig::from_json_file(parity("model_config.json")), torch::kCPU, torch::kFloat);
   src.reset();  // the towers keep the mapping alive
   EXPECT_EQ(towers->weights().token_embedding.data_ptr<float>(), p);
   EXPECT_EQ(towers->weights().token_embedding[3][5].item<float>(),
@@ -151,19 +155,34 @@ TEST(ClipLoad, InfersOpenAiConfigFromShapes) {
   const ClipModel m = [&] {
     // Build random towers through the public loader: write weights with the expected shapes.
     std::vector<std::pair<std::string, std::vector<int64_t>>> shapes = {
-        {"token_embedding.weight", {50, 64}}, {"positional_embedding", {9, 64}},
-        {"ln_final.weight", {64}}, {"ln_final.bias", {64}}, {"text_projection", {64, 16}},
-        {"visual.conv1.weight", {128, 3, 4, 4}}, {"visual.class_embedding", {128}},
-        {"visual.positional_embedding", {10, 128}}, {"visual.ln_pre.weight", {128}},
-        {"visual.ln_pre.bias", {128}}, {"visual.ln_post.weight", {128}},
-        {"visual.ln_post.bias", {128}}, {"visual.proj", {128, 16}}, {"logit_scale", {}}};
+        {"token_embedding.weight", {50, 64}},
+        {"positional_embedding", {9, 64}},
+        {"ln_final.weight", {64}},
+        {"ln_final.bias", {64}},
+        {"text_projection", {64, 16}},
+        {"visual.conv1.weight", {128, 3, 4, 4}},
+        {"visual.class_embedding", {128}},
+        {"visual.positional_embedding", {10, 128}},
+        {"visual.ln_pre.weight", {128}},
+        {"visual.ln_pre.bias", {128}},
+        {"visual.ln_post.weight", {128}},
+        {"visual.ln_post.bias", {128}},
+        {"visual.proj", {128, 16}},
+        {"logit_scale", {}}};
     auto block = [&](const std::string& p, int64_t d, int64_t mm) {
       for (auto& kv : std::vector<std::pair<std::string, std::vector<int64_t>>>{
-               {"ln_1.weight", {d}}, {"ln_1.bias", {d}}, {"attn.in_proj_weight", {3 * d, d}},
-               {"attn.in_proj_bias", {3 * d}}, {"attn.out_proj.weight", {d, d}},
-               {"attn.out_proj.bias", {d}}, {"ln_2.weight", {d}}, {"ln_2.bias", {d}},
-               {"mlp.c_fc.weight", {mm, d}}, {"mlp.c_fc.bias", {mm}},
-               {"mlp.c_proj.weight", {d, mm}}, {"mlp.c_proj.bias", {d}}})
+               {"ln_1.weight", {d}},
+               {"ln_1.bias", {d}},
+               {"attn.in_proj_weight", {3 * d, d}},
+               {"attn.in_proj_bias", {3 * d}},
+               {"attn.out_proj.weight", {d, d}},
+               {"attn.out_proj.bias", {d}},
+               {"ln_2.weight", {d}},
+               {"ln_2.bias", {d}},
+               {"mlp.c_fc.weight", {mm, d}},
+               {"mlp.c_fc.bias", {mm}},
+               {"mlp.c_proj.weight", {d, mm}},
+               {"mlp.c_proj.bias", {d}}})
         shapes.push_back({p + kv.first, kv.second});
     };
     block("visual.transformer.resblocks.0.", 128, 512);
@@ -325,8 +344,10 @@ TEST(ClipLoad, MissingKeysAndWrongShapesNameTheKey) {
     std::vector<int32_t> ints(32, 1);
     for (const auto& name : src.names()) {
       const TensorView& v = src.get(name);
-      if (name == "ln_final.bias") ts.push_back({name, TensorDType::I32, {32}, ints.data()});
-      else ts.push_back({name, v.dtype, v.shape, v.data});
+      if (name == "ln_final.bias")
+        ts.push_back({name, TensorDType::I32, {32}, ints.data()});
+      else
+        ts.push_back({name, v.dtype, v.shape, v.data});
     }
     save_safetensors(dir.file("d.safetensors"), ts);
     EXPECT_EQ(load_status(dir.file("d.safetensors"), parity_options(), &msg), Status::format);
@@ -365,12 +386,14 @@ TEST(ClipLoad, ShardedHfCheckpointAndPositionIds) {
   TempDir dir;
   const SafeTensors src = SafeTensors::open(parity("hf/model.safetensors"));
   std::vector<TensorToWrite> a, b;
-  nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+  nlohmann::json index = {{"metadata", {{"total_size", 0}}},
+                          {"weight_map", nlohmann::json::object()}};
   for (const auto& name : src.names()) {
     const TensorView& v = src.get(name);
     const bool first = name.rfind("text_model.", 0) == 0;
     (first ? a : b).push_back({name, v.dtype, v.shape, v.data});
-    index["weight_map"][name] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+    index["weight_map"][name] =
+        first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
   }
   // Published HF checkpoints may carry int64 position_ids buffers: ignored.
   std::vector<int64_t> pos(77);
@@ -420,7 +443,8 @@ TEST(ClipLoad, Float16TorchScriptWithInferredConfig) {
   ClipLoadOptions opt;
   opt.config = m.config();
   opt.config->vision_heads = 1;
-  const Embeddings wrong = ClipModel::load(data_path("clip/tiny_fp16_jit.pt"), opt).encode_pixels(px.data(), 2);
+  const Embeddings wrong =
+      ClipModel::load(data_path("clip/tiny_fp16_jit.pt"), opt).encode_pixels(px.data(), 2);
   EXPECT_GT(max_abs_diff(wrong.data(), imf.data(), imf.size()), 1e-3f);
 }
 

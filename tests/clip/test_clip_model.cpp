@@ -34,9 +34,9 @@ TEST(ClipModel, EncodeImagesFromPngFiles) {
   EXPECT_LE(max_abs(to_tensor(openai), fixture_tensor(image_outputs(), "png_batch.image_features")),
             kTol);
   const Embeddings hf = parity_model().encode_images(images, PreprocessMode::hf);
-  EXPECT_LE(max_abs(to_tensor(hf),
-                    fixture_tensor(image_outputs(), "png_batch_hfproc.image_features")),
-            kTol);
+  EXPECT_LE(
+      max_abs(to_tensor(hf), fixture_tensor(image_outputs(), "png_batch_hfproc.image_features")),
+      kTol);
 }
 
 TEST(ClipModel, ChunkedBatchesEqualOneBatch) {
@@ -96,7 +96,8 @@ TEST(ClipModel, NormalizeRows) {
   EXPECT_FLOAT_EQ(n(2, 0), -1.f);
   // LinCIR's normalised query features.
   const SafeTensors st = SafeTensors::open(parity("lincir_outputs.safetensors"));
-  const std::vector<float> f = st.to_float("text_features"), fn = st.to_float("text_features_normalized");
+  const std::vector<float> f = st.to_float("text_features"),
+                           fn = st.to_float("text_features_normalized");
   const Embeddings e = Eigen::Map<const Embeddings>(f.data(), 7, 64);
   const Embeddings en = normalize(e);
   EXPECT_LE(max_abs_diff(en.data(), fn.data(), fn.size()), 1e-6f);
@@ -114,7 +115,8 @@ TEST(ClipModel, ConcurrentEncodingIsConsistent) {
     threads.emplace_back([&, k] {
       for (int r = 0; r < 5; ++r) {
         const Embeddings t = m.encode_tokens(ids.data(), 24, 77), i = m.encode_pixels(px.data(), 9);
-        worst[k] = std::max({worst[k], (t - t0).cwiseAbs().maxCoeff(), (i - i0).cwiseAbs().maxCoeff()});
+        worst[k] =
+            std::max({worst[k], (t - t0).cwiseAbs().maxCoeff(), (i - i0).cwiseAbs().maxCoeff()});
       }
     });
   }
@@ -129,7 +131,8 @@ TEST(ClipModel, TowersAccessorsShareTheModel) {
   {
     ClipLoadOptions opt;
     opt.config_path = parity("model_config.json");
-    keep = lincir::detail::shared_towers(ClipModel::load(parity("weights_openai.safetensors"), opt));
+    keep =
+        lincir::detail::shared_towers(ClipModel::load(parity("weights_openai.safetensors"), opt));
   }
   // The towers outlive the model they came from.
   torch::NoGradGuard ng;

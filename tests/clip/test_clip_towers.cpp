@@ -12,7 +12,9 @@ namespace {
 
 constexpr float kTol = 1e-4f;
 
-const ClipTowers& parity_towers() { return lincir::detail::towers(parity_model()); }
+const ClipTowers& parity_towers() {
+  return lincir::detail::towers(parity_model());
+}
 
 }  // namespace
 
@@ -23,8 +25,7 @@ TEST(ClipTowers, TextFeaturesAll24Cases) {
   const torch::Tensor expected = fixture_tensor(text_outputs(), "text_features");
   const torch::Tensor got = parity_towers().encode_text(tokens);
   EXPECT_EQ(got.scalar_type(), torch::kFloat);
-  for (int64_t i = 0; i < 24; ++i)
-    EXPECT_LE(max_abs(got[i], expected[i]), kTol) << "row " << i;
+  for (int64_t i = 0; i < 24; ++i) EXPECT_LE(max_abs(got[i], expected[i]), kTol) << "row " << i;
   // Untrimmed (all 77 positions) agrees too.
   const ClipTowers& t = parity_towers();
   const torch::Tensor full = t.encode_text_embeddings(t.embed_tokens(tokens), t.pool_index(tokens),
@@ -53,13 +54,15 @@ TEST(ClipTowers, LastHiddenState) {
 TEST(ClipTowers, TextDebugTensors) {
   torch::NoGradGuard ng;
   const SafeTensors& st = text_outputs();
-  const lincir::detail::TextTrace tr = parity_towers().trace_text(fixture_tensor(st, "debug.tokens"));
+  const lincir::detail::TextTrace tr =
+      parity_towers().trace_text(fixture_tensor(st, "debug.tokens"));
   EXPECT_LE(max_abs(tr.embeddings, fixture_tensor(st, "debug.embeddings")), kTol);
   ASSERT_EQ(tr.blocks.size(), 2u);
   EXPECT_LE(max_abs(tr.blocks[0], fixture_tensor(st, "debug.block_00_out")), kTol);
   EXPECT_LE(max_abs(tr.blocks[1], fixture_tensor(st, "debug.block_01_out")), kTol);
   EXPECT_LE(max_abs(tr.ln_final, fixture_tensor(st, "debug.ln_final")), kTol);
-  EXPECT_EQ(tr.pool_index[0].item<int64_t>(), fixture_tensor(st, "debug.eot_index")[0].item<int64_t>());
+  EXPECT_EQ(tr.pool_index[0].item<int64_t>(),
+            fixture_tensor(st, "debug.eot_index")[0].item<int64_t>());
   EXPECT_LE(max_abs(tr.features, fixture_tensor(st, "debug.text_features")), kTol);
 }
 
