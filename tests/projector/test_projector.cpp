@@ -4,6 +4,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <torch/cuda.h>
+
 #include "lincir/projector.hpp"
 #include "lincir/safetensors.hpp"
 #include "projector/phi_module.hpp"
@@ -225,6 +227,30 @@ TEST(Projector, RejectsBadInput) {
   EXPECT_EQ(phi.forward(Embeddings(0, 64)).rows(), 0);
   EXPECT_THROW(Projector(ProjectorConfig{ProjectorKind::lincir, 0, 0, 8, -1.f, ""}), Error);
   EXPECT_THROW(Projector(ProjectorConfig{ProjectorKind::lincir, 8, 0, 8, 1.f, ""}), Error);
+}
+
+TEST(Projector, DeviceSelection) {
+  auto phi = Projector::load(data_path(kPhiWeights));
+  EXPECT_EQ(phi.device().type, DeviceType::cpu);
+  auto ref = SafeTensors::open(data_path("parity/phi_outputs.safetensors"));
+  Embeddings x = load_matrix(ref, "phi_input");
+  if (!torch::cuda::is_available()) {
+    // A CPU-only build (Debian's LibTorch) reports the device, it does not crash.
+    try {
+      phi.to(Device::cuda(0));
+      FAIL() << "moving to CUDA without CUDA must throw";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status(), Status::device);
+    }
+    EXPECT_EQ(phi.device().type, DeviceType::cpu);
+  } else {
+    phi.to(Device::cuda(0));
+    EXPECT_EQ(phi.device().type, DeviceType::cuda);
+    EXPECT_LT(max_diff(phi.forward(x), load_matrix(ref, "phi_output")), 1e-5f);
+    EXPECT_EQ(phi.clone().device().type, DeviceType::cuda);
+    phi.to(Device::cpu());
+  }
+  EXPECT_LT(max_diff(phi.forward(x), load_matrix(ref, "phi_output")), 1e-5f);
 }
 
 TEST(Projector, DimensionExpectations) {
