@@ -9,6 +9,11 @@
 // covering the data section without gaps. A bad file throws lincir::Error(Status::format) naming
 // the file and the problem; it never crashes.
 //
+// Checksum: save_safetensors records the CRC-32 (zlib/IEEE) of the data section as the metadata
+// entry "lincir.crc32" (8 lowercase hex digits); open/from_bytes verify it when present (a
+// mismatch is Error(format), "checksum mismatch") and do not list it in metadata(). Files from
+// other writers have no such entry and are read unverified.
+//
 // Thread safety: a SafeTensors object is immutable after construction and may be read from any
 // number of threads.
 #pragma once
@@ -82,7 +87,8 @@ struct TensorToWrite {
 
 // Writes a safetensors file atomically (temporary file, fsync, rename). Tensors are laid out in
 // the given order; the JSON header is padded with spaces to a multiple of 8 bytes as the
-// reference writer does. Throws Error(invalid_argument) for duplicate names or null data.
+// reference writer does. The metadata always gets the "lincir.crc32" checksum entry (replacing
+// one given in `metadata`). Throws Error(invalid_argument) for duplicate names or null data.
 void save_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 

@@ -4,7 +4,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
@@ -68,6 +70,17 @@ MappedFile::~MappedFile() {
 std::vector<uint8_t> read_file(const std::string& path) {
   auto m = MappedFile::open(path);
   return std::vector<uint8_t>(m->data(), m->data() + m->size());
+}
+
+uint32_t crc32(uint32_t crc, const void* data, size_t size) {
+  const Bytef* p = static_cast<const Bytef*>(data);
+  while (size > 0) {  // zlib takes 32-bit lengths
+    const uInt chunk = static_cast<uInt>(std::min<size_t>(size, size_t{1} << 30));
+    crc = static_cast<uint32_t>(::crc32(crc, p, chunk));
+    p += chunk;
+    size -= chunk;
+  }
+  return crc;
 }
 
 bool file_exists(const std::string& path) {

@@ -48,4 +48,7 @@ void write_file_atomic(const std::string& path, const void* data, size_t size);
 
 bool file_exists(const std::string& path);
 
+// CRC-32 (IEEE, zlib's crc32()) of `size` bytes, continuing from `crc` (0 to start). Any size.
+uint32_t crc32(uint32_t crc, const void* data, size_t size);
+
 }  // namespace lincir::detail

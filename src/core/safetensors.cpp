@@ -13,6 +13,14 @@ namespace {
 
 using json = nlohmann::json;
 constexpr uint64_t kMaxHeader = 100ull * 1000 * 1000;  // same bound as the reference reader
+constexpr const char* kCrcKey = "lincir.crc32";  // metadata: CRC-32 of the data section
+
+std::string crc_hex(uint32_t crc) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s(8, '0');
+  for (int i = 7; i >= 0; --i, crc >>= 4) s[i] = kHex[crc & 15];
+  return s;
+}
 
 struct DTypeName {
   TensorDType t;
@@ -75,6 +83,10 @@ size_t tensor_dtype_size(TensorDType t) noexcept {
 }
 
 int64_t TensorView::numel() const {
+  // A validated shape's product fits in its byte size unless a dimension is 0, in which case the
+  // other dimensions may multiply past INT64_MAX (e.g. [3, 2^62, 0]): answer 0 before multiplying.
+  for (auto s : shape)
+    if (s == 0) return 0;
   int64_t n = 1;
   for (auto s : shape) n *= s;
   return n;
@@ -189,6 +201,16 @@ static std::unique_ptr<SafeTensors::Impl> parse(std::shared_ptr<detail::MappedFi
   }
   if (pos != data_size)
     fail("data section has " + std::to_string(data_size - pos) + " trailing bytes");
+  // Files written by save_safetensors carry the CRC-32 of their data section: verify it, and keep
+  // it out of metadata() (it describes the container, not the content).
+  auto crc = impl->metadata.find(kCrcKey);
+  if (crc != impl->metadata.end()) {
+    const std::string actual = crc_hex(detail::crc32(0, data, data_size));
+    if (crc->second != actual)
+      fail("checksum mismatch: the data section's CRC-32 is " + actual + ", the header records '" +
+           crc->second + "' (corrupt file)");
+    impl->metadata.erase(crc);
+  }
   for (size_t i = 0; i < impl->tensors.size(); ++i) impl->index[impl->tensors[i].name] = i;
   impl->file = std::move(file);
   return impl;
@@ -220,7 +242,7 @@ std::vector<float> SafeTensors::to_float(const std::string& name) const {
   std::vector<float> out(n);
   const uint8_t* p = t.data;
   switch (t.dtype) {
-    case TensorDType::F32: std::memcpy(out.data(), p, n * 4); break;
+    case TensorDType::F32: if (n) std::memcpy(out.data(), p, n * 4); break;
     case TensorDType::F64: for (size_t i = 0; i < n; ++i) out[i] = float(load<double>(p + 8 * i)); break;
     case TensorDType::F16: for (size_t i = 0; i < n; ++i) out[i] = half_to_float(load<uint16_t>(p + 2 * i)); break;
     case TensorDType::BF16:
@@ -262,7 +284,6 @@ std::vector<int64_t> SafeTensors::to_int64(const std::string& name) const {
 void save_safetensors(const std::string& path, const std::vector<TensorToWrite>& tensors,
                       const std::map<std::string, std::string>& metadata) {
   json header = json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
   std::set<std::string> seen;
   uint64_t offset = 0;
   std::vector<size_t> sizes;
@@ -281,6 +302,11 @@ void save_safetensors(const std::string& path, const std::vector<TensorToWrite>&
     offset += bytes;
     sizes.push_back(static_cast<size_t>(bytes));
   }
+  uint32_t crc = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) crc = detail::crc32(crc, tensors[i].data, sizes[i]);
+  std::map<std::string, std::string> meta = metadata;
+  meta[kCrcKey] = crc_hex(crc);
+  header["__metadata__"] = meta;
   std::string h = header.dump();
   while (h.size() % 8 != 0) h.push_back(' ');
   detail::write_file_atomic(path, [&](const detail::ByteSink& sink) {
