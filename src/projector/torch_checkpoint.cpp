@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/file_io.hpp"
 #include "lincir/common.hpp"
+#include "projector/torch_zip_check.hpp"
 
 namespace lincir::detail {
 
@@ -65,6 +67,10 @@ TorchArchive TorchArchive::open(const std::string& path) {
                           "recent PyTorch (torch.save(torch.load(f), f))");
   LINCIR_CHECK_STATUS(looks_like_zip(path), Status::format,
                       "'" + path + "' is not a torch.save zip archive");
+  {  // LibTorch's reader leaks when its constructor rejects a file: check the layout first.
+    auto file = MappedFile::open(path);
+    check_torch_zip(file->data(), file->size(), path);
+  }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   at::DataPtr pickle;
