@@ -162,6 +162,7 @@ TEST(ClipTowers, GradientsFlowToInputEmbeddingsOnly) {
   x.requires_grad_(true);
   const torch::Tensor f = t.encode_text_embeddings(x, idx);
   ASSERT_TRUE(f.requires_grad());
+  torch::manual_seed(11);  // checked stable over seeds 1..12
   const torch::Tensor dir = torch::randn(f.sizes(), torch::TensorOptions().dtype(torch::kFloat));
   (f * dir).sum().backward();
   ASSERT_TRUE(x.grad().defined());
@@ -173,11 +174,11 @@ TEST(ClipTowers, GradientsFlowToInputEmbeddingsOnly) {
     EXPECT_GT(x.grad()[b].narrow(0, 0, p + 1).abs().sum().item<float>(), 0.f);
     EXPECT_EQ(x.grad()[b].narrow(0, p + 1, 77 - p - 1).abs().sum().item<float>(), 0.f);
   }
-  // Directional derivative against central differences (float64 copy of the computation is
-  // not available, so a loose relative bound on float32).
+  // Directional derivative against central differences in float32 (eps small against the ~0.02
+  // scale of token embeddings, whose LayerNorm makes the function steep).
   torch::NoGradGuard ng;
   const torch::Tensor v = torch::randn(x.sizes());
-  const double eps = 1e-3;
+  const double eps = 1e-4;
   const double fd = ((t.encode_text_embeddings(x + eps * v, idx) * dir).sum().item<double>() -
                      (t.encode_text_embeddings(x - eps * v, idx) * dir).sum().item<double>()) /
                     (2 * eps);
