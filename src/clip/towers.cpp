@@ -119,21 +119,21 @@ void ClipTowers::quantize_linears_int8() {
 }
 
 torch::Tensor ClipTowers::block(const BlockWeights& b, const torch::Tensor& x, int heads,
-                                const torch::Tensor& mask, const Int8Block* q) const {
+                                const torch::Tensor& mask, const Int8Block* q8) const {
   const int64_t B = x.size(0), L = x.size(1), D = x.size(2), hd = D / heads;
   // int8 layers only where no gradient can be asked for (they record no autograd history).
-  if (q && at::GradMode::is_enabled() && x.requires_grad()) q = nullptr;
+  if (q8 && at::GradMode::is_enabled() && x.requires_grad()) q8 = nullptr;
   auto linear = [&](const torch::Tensor& in, const torch::Tensor& w, const torch::Tensor& bias,
                     const Int8Linear Int8Block::*ql) {
-    return q ? (q->*ql)(in) : at::linear(in, cw(w), cw(bias));
+    return q8 ? (q8->*ql)(in) : at::linear(in, cw(w), cw(bias));
   };
   // torch.nn.MultiheadAttention: one in-projection, heads are contiguous chunks of D.
   torch::Tensor qkv = linear(layer_norm(x, b.ln_1_weight, b.ln_1_bias), b.in_proj_weight,
                              b.in_proj_bias, &Int8Block::in_proj)
                           .view({B, L, 3, heads, hd})
                           .permute({2, 0, 3, 1, 4});  // [3, B, H, L, hd]
-  const torch::Tensor q = qkv[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
-  torch::Tensor scores = at::matmul(q, qkv[1].transpose(-2, -1));  // [B, H, L, L]
+  const torch::Tensor query = qkv[0] * (1.0 / std::sqrt(static_cast<double>(hd)));
+  torch::Tensor scores = at::matmul(query, qkv[1].transpose(-2, -1));  // [B, H, L, L]
   if (mask.defined()) scores = scores + mask;
   const torch::Tensor probs = at::softmax(scores, -1, torch::kFloat).to(compute_);
   const torch::Tensor attn = at::matmul(probs, qkv[2]).permute({0, 2, 1, 3}).reshape({B, L, D});

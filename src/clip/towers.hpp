@@ -127,7 +127,7 @@ class ClipTowers {
   torch::Tensor run_text(const torch::Tensor& x, TextTrace* trace) const;  // -> ln_final output
   torch::Tensor run_image(const torch::Tensor& pixels, VisionTrace* trace) const;
   torch::Tensor block(const BlockWeights& b, const torch::Tensor& x, int heads,
-                      const torch::Tensor& mask, const Int8Block* q) const;
+                      const torch::Tensor& mask, const Int8Block* q8) const;
   torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& w,
                            const torch::Tensor& b) const;
   torch::Tensor activation(const torch::Tensor& x) const;
