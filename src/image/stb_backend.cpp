@@ -30,6 +30,17 @@ void* capped_malloc(size_t n) { return n <= t_alloc_cap ? std::calloc(1, n) : nu
 void* capped_realloc(void* p, size_t n) { return n <= t_alloc_cap ? std::realloc(p, n) : nullptr; }
 }  // namespace
 
+// stb 2.27 calls memcpy(NULL, src, 0) for an empty PNG IDAT chunk before any data (undefined
+// behaviour that UBSan reports; fixed upstream in 2.28): route stb's memcpy through a wrapper
+// that skips empty copies. <cstring> is included first so that stb's own #include is a no-op.
+#include <cstring>
+namespace {
+inline void* stb_memcpy(void* dst, const void* src, size_t n) {
+  return n ? std::memcpy(dst, src, n) : dst;
+}
+}  // namespace
+#define memcpy(d, s, n) stb_memcpy((d), (s), (n))
+
 #define STBI_MALLOC(sz) capped_malloc(sz)
 #define STBI_REALLOC(p, newsz) capped_realloc(p, newsz)
 #define STBI_FREE(p) std::free(p)
@@ -57,6 +68,14 @@ void* capped_realloc(void* p, size_t n) { return n <= t_alloc_cap ? std::realloc
 #include <stb_image.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
+#endif
+#undef memcpy
+// Entry points with known memory-safety bugs in stb 2.27 that this library must never reach:
+// vertical flip (CVE-2023-45662, CVE-2023-45667) and the animated-GIF loader
+// (CVE-2023-45661, CVE-2023-45664, CVE-2023-45666). Poisoned so that no later edit can call them.
+#if defined(__GNUC__)
+#pragma GCC poison stbi_set_flip_vertically_on_load stbi_set_flip_vertically_on_load_thread
+#pragma GCC poison stbi_load_gif_from_memory
 #endif
 
 namespace lincir::detail {
