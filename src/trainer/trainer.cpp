@@ -402,6 +402,8 @@ void Trainer::load_checkpoint(const std::string& path) {
     np.value().copy_(tensor("phi." + np.key(), np.value()));
     state.erase(param_key(np.value()));
     if (adam_steps.contains(np.key())) {
+      if (!adam_steps[np.key()].is_number_integer())  // get<int64_t> would throw json's own error
+        LINCIR_THROW(Status::format, "'" + path + "': corrupt adam_steps metadata");
       auto s = std::make_unique<torch::optim::AdamWParamState>();
       s->step(adam_steps[np.key()].get<int64_t>());
       s->exp_avg(tensor("adam." + np.key() + ".exp_avg", np.value()));
