@@ -29,7 +29,10 @@ Int8Linear::Int8Linear(const torch::Tensor& weight, const torch::Tensor& bias) {
   const torch::Tensor scale =
       (w.abs().amax(1).to(torch::kDouble) / 127.0).clamp_min(1e-12);
   const torch::Tensor zero = torch::zeros({out_}, torch::kLong);
-  const torch::Tensor qw = at::quantize_per_channel(w, scale, zero, 0, torch::kQInt8);
+  // Vectorised round-to-nearest-even (at::quantize_per_channel rounds element by element).
+  const torch::Tensor q =
+      at::round(w / scale.to(torch::kFloat).unsqueeze(1)).clamp_(-127, 127).to(torch::kChar);
+  const torch::Tensor qw = at::_make_per_channel_quantized_tensor(q, scale, zero, 0);
   c10::optional<at::Tensor> b;
   if (bias.defined()) b = bias.to(torch::kFloat).contiguous();
   static const auto prepack =
