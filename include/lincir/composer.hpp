@@ -122,6 +122,8 @@ class Composer {
   // model's device. Error(invalid_argument) if the projector's input size is not the model's
   // embedding size or its output size not the text width, if the marker is not one token, or
   // for a bad option.
+  // When `clip` was loaded with ClipLoadOptions::linear_precision = int8, φ's linear layers run
+  // in int8 as well (quantized once here); projector() keeps the float weights.
   Composer(ClipModel clip, Projector projector, const ComposerOptions& options = {});
 
   const ClipModel& clip() const;

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <map>
 
+#include "clip/int8_linear.hpp"
 #include "clip/towers.hpp"
 #include "composer/pseudo_tokens.hpp"
+#include "projector/phi_module.hpp"
 
 namespace lincir {
 
@@ -92,6 +95,9 @@ struct Composer::Impl {
   PreprocessMode preprocess = PreprocessMode::hf;
   int32_t marker = Tokenizer::kPlaceholder;
   std::shared_ptr<const detail::ClipTowers> towers;
+  // φ's three linear layers in int8, when the CLIP model runs its linear layers in int8 (at
+  // batch 1 φ is a weight-bandwidth-bound GEMV over ~57 MB of float32 weights).
+  std::vector<detail::Int8Linear> phi8;
 
   Impl(ClipModel c, Projector p) : clip(std::move(c)), projector(std::move(p)) {}
 
@@ -223,8 +229,38 @@ struct Composer::Impl {
     LINCIR_CHECK(image_embeddings.cols() == E(),
                  "image embeddings have " + std::to_string(image_embeddings.cols()) +
                      " columns, the model's embedding size is " + std::to_string(E()));
+    if (!phi8.empty()) return pseudo_int8(options.normalize_projector_input
+                                              ? normalize(image_embeddings)
+                                              : Embeddings(image_embeddings));
     if (options.normalize_projector_input) return projector.forward(normalize(image_embeddings));
     return projector.forward(image_embeddings);
+  }
+
+  void quantize_phi() {
+    std::map<std::string, torch::Tensor> p;
+    for (const auto& kv : ProjectorAccess::module(projector)->named_parameters()) p[kv.key()] = kv.value();
+    const bool pic2word = projector.kind() == ProjectorKind::pic2word;
+    const std::vector<std::string> layers =
+        pic2word ? std::vector<std::string>{"layers.0.0", "layers.1.0", "fc_out"}
+                 : std::vector<std::string>{"layers.0", "layers.3", "layers.6"};
+    for (const std::string& l : layers) {
+      const std::string w = l + ".weight", b = l + ".bias";
+      LINCIR_CHECK_STATUS(p.count(w) && p.count(b), Status::internal,
+                          std::string("Composer: the ") + projector_kind_name(projector.kind()) +
+                              " projector has no parameter '" + w + "'");
+      phi8.emplace_back(p.at(w), p.at(b));
+    }
+  }
+
+  Embeddings pseudo_int8(const Embeddings& x) const {
+    c10::InferenceMode guard;
+    const bool pic2word = projector.kind() == ProjectorKind::pic2word;
+    auto act = [&](const torch::Tensor& t) { return pic2word ? at::relu(t) : at::gelu(t); };
+    torch::Tensor y = torch::from_blob(const_cast<float*>(x.data()), {x.rows(), x.cols()}, torch::kFloat);
+    y = phi8[2](act(phi8[1](act(phi8[0](y))))).contiguous();
+    Embeddings out(x.rows(), W());
+    std::memcpy(out.data(), y.data_ptr<float>(), sizeof(float) * static_cast<size_t>(y.numel()));
+    return out;
   }
 };
 
@@ -257,6 +293,7 @@ Composer::Composer(ClipModel clip, Projector projector, const ComposerOptions& o
   if (m.projector.device().type != m.clip.device().type ||
       m.projector.device().index != m.clip.device().index)
     m.projector.to(m.clip.device());
+  if (m.towers->int8()) m.quantize_phi();
 }
 
 Composer::Composer(Composer&&) noexcept = default;
