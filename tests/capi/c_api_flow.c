@@ -314,12 +314,19 @@ int main(int argc, char **argv) {
     const char *no_marker_twice[1] = {"$ and $ and"};
     CHECK_OK(lincir_compose(ctx, (const lincir_image *const *)images, no_marker_twice, 1, raw, 64));
   }
-  CHECK_STATUS(lincir_image_load(&images[0], NULL), LINCIR_ERR_INVALID_ARGUMENT);
-  CHECK(images[0] == NULL, "out cleared on failure");
-  CHECK_STATUS(lincir_image_load(&images[0], "/nonexistent.png"), LINCIR_ERR_IO);
-  CHECK_STATUS(lincir_image_decode(&images[0], "not an image", 12), LINCIR_ERR_FORMAT);
-  CHECK_STATUS(lincir_image_from_pixels(&images[0], (const uint8_t *)"abc", 1, 1, 5, 0), LINCIR_ERR_INVALID_ARGUMENT);
-  CHECK_STATUS(lincir_image_from_pixels(&images[0], (const uint8_t *)"abcdef", 2, 1, 3, 2), LINCIR_ERR_INVALID_ARGUMENT);
+  /* Failing calls get their own out-variables: a failure sets *out to NULL, which would lose (leak)
+   * a live handle. bad_image starts as a copy of a live handle to see it cleared. */
+  {
+    lincir_image *bad_image = images[1];
+    CHECK_STATUS(lincir_image_load(&bad_image, NULL), LINCIR_ERR_INVALID_ARGUMENT);
+    CHECK(bad_image == NULL, "out cleared on failure");
+    CHECK_STATUS(lincir_image_load(&bad_image, "/nonexistent.png"), LINCIR_ERR_IO);
+    CHECK_STATUS(lincir_image_decode(&bad_image, "not an image", 12), LINCIR_ERR_FORMAT);
+    CHECK_STATUS(lincir_image_from_pixels(&bad_image, (const uint8_t *)"abc", 1, 1, 5, 0), LINCIR_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(lincir_image_from_pixels(&bad_image, (const uint8_t *)"abcdef", 2, 1, 3, 2), LINCIR_ERR_INVALID_ARGUMENT);
+  }
+  lincir_gallery_free(loaded);
+  loaded = NULL;
   CHECK_STATUS(lincir_gallery_new(&loaded, 0), LINCIR_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(lincir_gallery_add(gallery, feats, 1, 32, gid), LINCIR_ERR_INVALID_ARGUMENT);
   CHECK_STATUS(lincir_gallery_add(gallery, feats, 1, 64, gid), LINCIR_ERR_INVALID_ARGUMENT); /* dup id */
