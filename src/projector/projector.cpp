@@ -170,12 +170,15 @@ Projector Projector::load_safetensors(const std::string& path, const ProjectorLo
   int64_t step = -1;
   if (const auto* v = m("training_step")) step = parse_int(*v, "training_step", source);
 
+  // Each tensor owns its converted values (no second copy), and the mapping is released before
+  // the module is built: peak memory stays near two copies of the weights, not four.
   std::map<std::string, torch::Tensor> tensors;
   for (const auto& name : st.names()) {
     const auto& view = st.get(name);
-    auto values = st.to_float(name);
-    tensors[name] = torch::from_blob(values.data(), view.shape, torch::kFloat32).clone();
+    auto values = std::make_shared<std::vector<float>>(st.to_float(name));
+    tensors[name] = torch::from_blob(values->data(), view.shape, [values](void*) {}, torch::kFloat32);
   }
+  { const SafeTensors release = std::move(st); }
   return build(config, tensors, step, options, source);
 }
 
