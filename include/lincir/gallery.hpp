@@ -8,8 +8,9 @@
 // GalleryMetric::inner_product vectors and queries are used as given.
 //
 // Search backends (GalleryBackend):
-//   exact       always available. Blocked matrix multiply (Eigen GEMM; one query: a memory-bound
-//               GEMV scan) split over threads, with a bounded heap per query. Results are exact
+//   exact       always available. Blocked matrix multiply (an AVX2/FMA kernel chosen at run
+//               time, else Eigen GEMM; one query: a memory-bound GEMV scan) split over threads,
+//               with a bounded heap per query. Results are exact
 //               and deterministic: equal scores are ordered by insertion position (lower first).
 //   faiss_flat  faiss IndexFlatIP: exact, another implementation (BLAS).
 //   faiss_ivf   faiss IndexIVFFlat (inner product), trained by k-means on the gallery.

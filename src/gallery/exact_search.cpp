@@ -1,5 +1,7 @@
 #include "gallery/exact_search.hpp"
 
+#include "gallery/score_kernel.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <limits>
@@ -73,6 +75,7 @@ void scan(const VectorStore& store, const float* queries, size_t q0, size_t q1, 
   const size_t gb = gallery_block(d);
   std::vector<float> decoded(store.f32_rows(0) ? 0 : gb * d);
   std::vector<float> scores(std::min(kQueryBlock, q1 - q0) * gb);
+  std::vector<float> pack;
   for (size_t gs = g0; gs < g1; gs += gb) {
     const size_t ge = std::min(g1, gs + gb);
     const size_t n = ge - gs;
@@ -89,6 +92,8 @@ void scan(const VectorStore& store, const float* queries, size_t q0, size_t q1, 
         Eigen::Map<Eigen::VectorXf> s(scores.data(), static_cast<Eigen::Index>(n));
         s.noalias() = g * Eigen::Map<const Eigen::VectorXf>(queries + qs * d,
                                                             static_cast<Eigen::Index>(d));
+      } else if (score_kernel_available()) {
+        score_block(queries + qs * d, m, rows, n, d, scores.data(), pack);
       } else {
         RowMap s(scores.data(), static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(n));
         s.noalias() = ConstRowMap(queries + qs * d, static_cast<Eigen::Index>(m),
@@ -169,7 +174,11 @@ void exact_topk(const VectorStore& store, const float* queries, size_t nq, size_
   threads = std::min(threads, std::max<size_t>(1, static_cast<size_t>(macs / kMinMacsPerThread)));
   threads = std::min<size_t>(threads, 256);
 
-  if (threads == 1 || nq >= threads * 8) {
+  // Splitting the queries makes every thread stream the whole gallery; on a gallery much larger
+  // than the caches, splitting the gallery (each thread scores all queries on its share) reads it
+  // once, which is what bounds the search there.
+  const bool large = n >= threads * 16 * gallery_block(d);
+  if (threads == 1 || (nq >= threads * 8 && !(large && nq <= kQueryBlock))) {
     // Split the queries: each share scans the whole gallery for its own queries.
     threads = std::min(threads, nq);
     const size_t chunk = (nq + threads - 1) / threads;
