@@ -205,6 +205,60 @@ static void model_without_projector(void) {
   lincir_model_free(m);
 }
 
+/* Unreadable paths (missing files, a directory) and valid input this build cannot serve. */
+static void unreadable_and_unsupported(void) {
+  lincir_model *m = NULL;
+  lincir_gallery *g = NULL;
+  lincir_image *img = NULL;
+  lincir_model_params p;
+  unsigned char bmp[14 + 40 + 1024 + 4];
+  const unsigned off = 14 + 40 + 1024;
+  const char *weights = in(g_data, "parity/weights_openai.safetensors");
+  FILE *f;
+  CHECK(lincir_model_params_init(&p) == LINCIR_OK, "params init");
+  p.config_path = in(g_data, "parity/model_config.json");
+  CHECK_ERR(lincir_model_load(&m, "/nonexistent/clip.safetensors", &p), LINCIR_ERR_IO, "/nonexistent/clip.safetensors");
+  CHECK_ERR(lincir_image_load(&img, "/nonexistent/cat.png"), LINCIR_ERR_IO, "/nonexistent/cat.png");
+  CHECK_ERR(lincir_gallery_load(&g, "/nonexistent/g.lcg"), LINCIR_ERR_IO, "/nonexistent/g.lcg");
+  CHECK_ERR(lincir_image_load(&img, g_tmp), LINCIR_ERR_IO, g_tmp); /* a directory */
+  p.config_path = "/nonexistent/config.json";
+  CHECK_ERR(lincir_model_load(&m, weights, &p), LINCIR_ERR_IO, "/nonexistent/config.json");
+  CHECK(m == NULL && g == NULL && img == NULL, "handle set on failure");
+  /* An RLE-compressed BMP (BI_RLE8, 1x1, 8 bits): unsupported, not a format error. */
+  memset(bmp, 0, sizeof bmp);
+  bmp[0] = 'B';
+  bmp[1] = 'M';
+  bmp[2] = (unsigned char)(sizeof bmp & 0xff);
+  bmp[3] = (unsigned char)(sizeof bmp >> 8);
+  bmp[10] = (unsigned char)(off & 0xff);
+  bmp[11] = (unsigned char)(off >> 8);
+  bmp[14] = 40;
+  bmp[18] = 1;   /* width */
+  bmp[22] = 1;   /* height */
+  bmp[26] = 1;   /* planes */
+  bmp[28] = 8;   /* bits per pixel */
+  bmp[30] = 1;   /* BI_RLE8 */
+  bmp[34] = 4;   /* image size */
+  bmp[off] = 1;  /* one pixel of colour 0, then end of bitmap */
+  bmp[off + 3] = 1;
+  CHECK_ERR(lincir_image_decode(&img, bmp, sizeof bmp), LINCIR_ERR_UNSUPPORTED, NULL);
+  CHECK(img == NULL, "image handle set on failure");
+  /* A legacy (pre-1.6) torch.save φ: a bare pickle stream. */
+  {
+    static const unsigned char legacy[] = {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46,
+                                           0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e};
+    const char *path = in(g_tmp, "legacy.pt");
+    f = fopen(path, "wb");
+    CHECK(f != NULL && fwrite(legacy, 1, sizeof legacy, f) == sizeof legacy, "write %s", path);
+    if (f) fclose(f);
+    p.config_path = in(g_data, "parity/model_config.json");
+    p.phi_path = path;
+    CHECK_ERR(lincir_model_load(&m, weights, &p), LINCIR_ERR_UNSUPPORTED, "legacy");
+    CHECK(m == NULL, "handle set on failure");
+    remove(path);
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s <tests/data dir> <scratch dir>\n", argv[0]);
@@ -217,6 +271,7 @@ int main(int argc, char **argv) {
   gallery_edges();
   model_edges();
   model_without_projector();
+  unreadable_and_unsupported();
   printf("c_api_errors: %d checks, %d failures\n", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;
 }
