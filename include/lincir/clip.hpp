@@ -105,8 +105,9 @@ struct ClipLoadOptions {
   // Arithmetic of the transformer blocks' linear layers (~98% of the FLOPs) in inference.
   //  full (default): the weights' dtype; the reference results.
   //  int8: at load, every block's linear weights are also quantized to int8 per output channel
-  //        and pre-packed for oneDNN; activations are quantized per call (dynamic quantization,
-  //        int32 accumulation). About 2x faster than float32 on CPUs without AVX512 and 4x less
+  //        and pre-packed (for lincir's AVX2 kernel on x86-64 CPUs with AVX2, otherwise for
+  //        oneDNN); activations are quantized per call (dynamic quantization, int32
+  //        accumulation). 2-3x faster than float32 on AVX2 CPUs (docs/performance.md) and 4x less
   //        weight traffic; embeddings keep cosine >= 0.995 with the float32 ones (tested on the
   //        parity model and on ViT-L/14-shaped random weights). Costs ~25% more memory for the
   //        int8 copies. Calls that need gradients (the trainer's pseudo-token pass) still use the
