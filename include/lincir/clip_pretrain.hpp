@@ -51,7 +51,7 @@ struct ClipPretrainOptions {
   synth::World world = synth::World::standard();
   synth::RenderOptions render;       // render.size is forced to config.image_resolution
   synth::CaptionOptions captions;    // free captions (complete_caption_fraction aside)
-  double complete_caption_fraction = 0.5;
+  double complete_caption_fraction = 0.75;
   double hard_negative_fraction = 0.5;
   int64_t steps = 1500;
   int batch_size = 256;
