@@ -9,10 +9,13 @@
 #include "fuzz_util.hpp"
 #include "lincir/projector.hpp"
 
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  at::set_num_threads(1);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static lincir::fuzz::ScratchFile file(".phi");
-  static bool init = (at::set_num_threads(1), true);
-  (void)init;
   const std::string& path = file.write(data, size);
   try {
     auto phi = lincir::Projector::load(path);

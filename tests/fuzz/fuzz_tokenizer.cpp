@@ -6,8 +6,19 @@
 #include "fuzz_util.hpp"
 #include "lincir/tokenizer.hpp"
 
+namespace {
+const lincir::Tokenizer* tok_ptr = nullptr;
+}
+
+// The vocabulary is parsed once, outside the per-input timeout.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  static const lincir::Tokenizer tokenizer;
+  tok_ptr = &tokenizer;
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const lincir::Tokenizer tok;
+  const lincir::Tokenizer& tok = *tok_ptr;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     auto ids = tok.encode(text);
