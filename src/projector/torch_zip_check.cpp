@@ -3,6 +3,7 @@
 #include <caffe2/serialize/versions.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -132,7 +133,13 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
     if (version) break;
   }
   if (!version) fail("no '" + prefix + "version' record (not a torch.save archive)");
-  if (version->flags & 1) fail("record '" + version->name + "' is encrypted");
+  // miniz refuses to extract a record flagged encrypted (bit 0), patch data (bit 5) or strongly
+  // encrypted (bit 6), inside LibTorch's reader constructor (found by fuzzing: bit 6 alone).
+  if (version->flags & (1u | 32u | 64u)) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%04x", version->flags);
+    fail("record '" + version->name + "' is encrypted or patch data (general purpose flags " + hex + ")");
+  }
   // The record's bytes follow its local header, whose own name/extra lengths count.
   const uint64_t lh = version->local;
   if (r.u32(lh) != kLocalSig) fail("record '" + version->name + "' has no local header");

@@ -349,3 +349,29 @@ TEST(Projector, TruncatedOrCorruptedTorchArchivesFailCleanly) {
     (void)load_status(dir.file("flip.pt"));
   }
 }
+
+// Found by fuzzing: LibTorch's reader constructor leaked its miniz state when miniz refused the
+// `version` record for a general purpose flag that lincir's zip check let through (bit 6, strong
+// encryption). Each refused flag must now be rejected by lincir's own check, before LibTorch.
+TEST(Projector, EncryptedOrPatchVersionRecordIsRejectedBeforeLibTorch) {
+  lincir::test::TempDir dir;
+  const auto bytes = lincir::test::read_bytes(data_path(kPhiOfficial));
+  // The central directory entry of the archive's version record.
+  size_t entry = std::string::npos;
+  for (size_t i = 0; i + 46 <= bytes.size(); ++i) {
+    if (std::memcmp(&bytes[i], "PK\x01\x02", 4) != 0) continue;
+    const size_t name_len = bytes[i + 28] | (size_t(bytes[i + 29]) << 8);
+    const std::string name(reinterpret_cast<const char*>(&bytes[i + 46]), name_len);
+    if (name.size() >= 8 && name.compare(name.size() - 8, 8, "/version") == 0) entry = i;
+  }
+  ASSERT_NE(entry, std::string::npos);
+  ASSERT_EQ(load_status(data_path(kPhiOfficial)), Status::ok);
+  for (uint8_t bit : {0x01, 0x20, 0x40}) {
+    auto b = bytes;
+    b[entry + 8] |= bit;
+    lincir::test::write_bytes(dir.file("flagged.pt"), b);
+    std::string msg;
+    EXPECT_EQ(load_status(dir.file("flagged.pt"), {}, &msg), Status::format) << int(bit);
+    EXPECT_NE(msg.find("encrypted or patch data"), std::string::npos) << msg;
+  }
+}
