@@ -29,6 +29,7 @@ struct Entry {
   std::string name;
   uint32_t method = 0, flags = 0, crc = 0;
   uint64_t comp = 0, uncomp = 0, local = 0;
+  uint32_t external_attr = 0;
 };
 
 bool iequal(const std::string& a, const std::string& b) {  // miniz's default name matching
@@ -57,13 +58,20 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
     }
   if (eocd == UINT64_MAX) fail("no zip end-of-central-directory record (truncated?)");
   uint64_t count = r.u16(eocd + 10), cd_size = r.u32(eocd + 12), cd_off = r.u32(eocd + 16);
-  if (count == 0xFFFF || cd_size == 0xFFFFFFFF || cd_off == 0xFFFFFFFF) {
-    if (eocd < 20 || r.u32(eocd - 20) != kZip64LocSig) fail("zip64 locator missing");
+  // miniz switches to the zip64 record whenever a zip64 locator precedes the end record, whatever
+  // the classic fields say (a zip64 record of 0 entries made LibTorch's reader leak: found by
+  // fuzzing). torch.save writes the record right before its locator; anything else is refused,
+  // so that every miniz version reads the same record.
+  const bool zip64 = eocd >= 20 + 56 && r.u32(eocd - 20) == kZip64LocSig;
+  if (zip64) {
     const uint64_t z = r.u64(eocd - 20 + 8);
-    if (!r.has(z, 56) || r.u32(z) != kZip64EocdSig) fail("bad zip64 end-of-central-directory record");
+    if (z != eocd - 20 - 56 || r.u32(z) != kZip64EocdSig)
+      fail("bad zip64 end-of-central-directory record");
     count = r.u64(z + 32);
     cd_size = r.u64(z + 40);
     cd_off = r.u64(z + 48);
+  } else if (count == 0xFFFF || cd_size == 0xFFFFFFFF || cd_off == 0xFFFFFFFF) {
+    fail("zip64 locator missing");
   }
   if (!r.has(cd_off, cd_size)) fail("central directory lies outside the file");
   if (count == 0) fail("the archive holds no records");
@@ -77,6 +85,7 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
     if (pos > cd_end || cd_end - pos < 46 || r.u32(pos) != kCentralSig)
       fail("central directory entry " + std::to_string(i) + " is malformed");
     Entry e;
+    e.external_attr = r.u32(pos + 38);
     e.flags = r.u16(pos + 8);
     e.method = r.u16(pos + 10);
     e.crc = r.u32(pos + 16);
@@ -88,22 +97,31 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
     const uint64_t var = uint64_t(name_len) + extra_len + comment_len;
     if (cd_end - pos - 46 < var) fail("central directory entry " + std::to_string(i) + " is truncated");
     e.name.assign(reinterpret_cast<const char*>(data + pos + 46), name_len);
-    // Zip64 extended information: the 0xFFFFFFFF fields, in this order.
-    uint64_t x = pos + 46 + name_len;
-    const uint64_t x_end = x + extra_len;
-    while (x_end - x >= 4) {
-      const uint32_t id = r.u16(x), len = r.u16(x + 2);
-      if (x_end - x - 4 < len) break;
-      if (id == 0x0001) {
-        uint64_t f = x + 4, f_end = f + len;
-        for (uint64_t* v : {&e.uncomp, &e.comp, &e.local})
-          if (*v == 0xFFFFFFFF) {
-            if (f_end - f < 8) fail("bad zip64 field in entry '" + e.name + "'");
-            *v = r.u64(f);
-            f += 8;
-          }
+    // LibTorch looks records up by C string: a NUL inside a name would make it miss them.
+    if (e.name.find('\0') != std::string::npos)
+      fail("central directory entry " + std::to_string(i) + " has a NUL byte in its name");
+    // Zip64 extended information: the 0xFFFFFFFF fields, in this order. Parsed as strictly as
+    // miniz does when it stats a record (any malformed field is an error there).
+    if (e.uncomp == 0xFFFFFFFF || e.comp == 0xFFFFFFFF || e.local == 0xFFFFFFFF) {
+      uint64_t x = pos + 46 + name_len;
+      const uint64_t x_end = x + extra_len;
+      while (x < x_end) {
+        if (x_end - x < 4) fail("bad extra field in entry '" + e.name + "'");
+        const uint32_t id = r.u16(x), len = r.u16(x + 2);
+        if (x_end - x - 4 < len) fail("bad extra field in entry '" + e.name + "'");
+        if (id == 0x0001) {
+          uint64_t f = x + 4;
+          const uint64_t f_end = f + len;
+          for (uint64_t* v : {&e.uncomp, &e.comp, &e.local})
+            if (*v == 0xFFFFFFFF) {
+              if (f_end - f < 8) fail("bad zip64 field in entry '" + e.name + "'");
+              *v = r.u64(f);
+              f += 8;
+            }
+          break;
+        }
+        x += 4 + len;
       }
-      x += 4 + len;
     }
     // LibTorch allocates the declared size of a record before inflating it: only stored records
     // (size bounded by the file) are accepted, which is what torch.save writes.
@@ -135,6 +153,9 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
   if (!version) fail("no '" + prefix + "version' record (not a torch.save archive)");
   // miniz refuses to extract a record flagged encrypted (bit 0), patch data (bit 5) or strongly
   // encrypted (bit 6), inside LibTorch's reader constructor (found by fuzzing: bit 6 alone).
+  // A record with the DOS directory attribute is "extracted" as nothing (the buffer stays
+  // uninitialised) by miniz.
+  if (version->external_attr & 0x10) fail("record '" + version->name + "' is marked as a directory");
   if (version->flags & (1u | 32u | 64u)) {
     char hex[8];
     std::snprintf(hex, sizeof hex, "0x%04x", version->flags);

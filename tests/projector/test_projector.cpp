@@ -350,12 +350,19 @@ TEST(Projector, TruncatedOrCorruptedTorchArchivesFailCleanly) {
   }
 }
 
-// Found by fuzzing: LibTorch's reader constructor leaked its miniz state when miniz refused the
-// `version` record for a general purpose flag that lincir's zip check let through (bit 6, strong
-// encryption). Each refused flag must now be rejected by lincir's own check, before LibTorch.
-TEST(Projector, EncryptedOrPatchVersionRecordIsRejectedBeforeLibTorch) {
+// Found by fuzzing: LibTorch's reader constructor leaks its miniz state when it rejects an archive
+// that miniz opened (a version record miniz refuses to extract, a zip64 record of 0 entries). Each
+// such archive must be rejected by lincir's own zip check, before LibTorch (these messages are
+// lincir's).
+TEST(Projector, ZipDefectsThatLeakInLibTorchAreRejectedBeforeIt) {
   lincir::test::TempDir dir;
   const auto bytes = lincir::test::read_bytes(data_path(kPhiOfficial));
+  ASSERT_EQ(load_status(data_path(kPhiOfficial)), Status::ok);
+  auto find_last = [&](const char* sig) {
+    for (size_t i = bytes.size() - 4; i-- > 0;)
+      if (std::memcmp(&bytes[i], sig, 4) == 0) return i;
+    return std::string::npos;
+  };
   // The central directory entry of the archive's version record.
   size_t entry = std::string::npos;
   for (size_t i = 0; i + 46 <= bytes.size(); ++i) {
@@ -364,14 +371,29 @@ TEST(Projector, EncryptedOrPatchVersionRecordIsRejectedBeforeLibTorch) {
     const std::string name(reinterpret_cast<const char*>(&bytes[i + 46]), name_len);
     if (name.size() >= 8 && name.compare(name.size() - 8, 8, "/version") == 0) entry = i;
   }
+  const size_t zip64 = find_last("PK\x06\x06");
   ASSERT_NE(entry, std::string::npos);
-  ASSERT_EQ(load_status(data_path(kPhiOfficial)), Status::ok);
-  for (uint8_t bit : {0x01, 0x20, 0x40}) {
+  ASSERT_NE(zip64, std::string::npos) << "torch.save writes zip64 end records";
+  auto expect_rejected = [&](std::vector<uint8_t> b, const std::string& needle, const std::string& what) {
+    lincir::test::write_bytes(dir.file("bad.pt"), b);
+    std::string msg;
+    EXPECT_EQ(load_status(dir.file("bad.pt"), {}, &msg), Status::format) << what;
+    EXPECT_NE(msg.find(needle), std::string::npos) << what << ": " << msg;
+  };
+  for (uint8_t bit : {0x01, 0x20, 0x40}) {  // encrypted, patch data, strong encryption
     auto b = bytes;
     b[entry + 8] |= bit;
-    lincir::test::write_bytes(dir.file("flagged.pt"), b);
-    std::string msg;
-    EXPECT_EQ(load_status(dir.file("flagged.pt"), {}, &msg), Status::format) << int(bit);
-    EXPECT_NE(msg.find("encrypted or patch data"), std::string::npos) << msg;
+    expect_rejected(b, "encrypted or patch data", "flag " + std::to_string(bit));
   }
+  auto b = bytes;
+  b[entry + 38] |= 0x10;  // DOS directory attribute
+  expect_rejected(b, "marked as a directory", "directory attribute");
+  // A zip64 end record of 0 entries: miniz believes it over the classic record.
+  b = bytes;
+  for (size_t k = 0; k < 16; ++k) b[zip64 + 24 + k] = 0;
+  expect_rejected(b, "holds no records", "zip64 record without entries");
+  // A zip64 locator that points elsewhere than the record before it.
+  b = bytes;
+  b[find_last("PK\x06\x07") + 8] ^= 0x01;
+  expect_rejected(b, "zip64", "zip64 locator moved");
 }
