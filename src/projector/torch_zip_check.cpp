@@ -157,7 +157,7 @@ void check_torch_zip(const uint8_t* data, size_t size, const std::string& path) 
   // uninitialised) by miniz.
   if (version->external_attr & 0x10) fail("record '" + version->name + "' is marked as a directory");
   if (version->flags & (1u | 32u | 64u)) {
-    char hex[8];
+    char hex[16];
     std::snprintf(hex, sizeof hex, "0x%04x", version->flags);
     fail("record '" + version->name + "' is encrypted or patch data (general purpose flags " + hex + ")");
   }
